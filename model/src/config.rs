@@ -56,7 +56,7 @@ impl Capacities {
 }
 
 /// How the lazily allocated store pointer is published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Publication {
     /// `smp_store_release`, as the kernel does; correct only when writers are
     /// serialized by the inode lock.
@@ -67,7 +67,7 @@ pub enum Publication {
 }
 
 /// How a replace is charged against the per-inode limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Accounting {
     /// The kernel's speculative pre-increment: a replace first charges one
     /// more entry and the full new size, then returns the old entry's share.

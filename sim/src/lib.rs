@@ -1,1 +1,10 @@
-//! placeholder
+//! The syscall layer, checkers and command line of xattrsim.
+//!
+//! `xattr-sim` sits on top of `xattr-model` (never the reverse): the model
+//! crate has the two store designs, RCU and the runtimes; this crate has the
+//! world a scenario acts on, the sequential oracle, the checkers and the
+//! `xattrsim` binary.
+
+pub mod cli;
+pub mod exit;
+pub mod store_spec;
