@@ -64,11 +64,22 @@ pub enum Life {
     Freed { retired_by: Option<OpLabel>, by: OpLabel },
 }
 
+/// An object the arena can hold.
+///
+/// `poison` runs when the object is freed. Objects that readers reach
+/// concurrently store to a runtime atomic there, and their readers load it
+/// before each access, so the free and the access are dependent operations
+/// that loom's partial-order reduction reorders and shuttle can preempt
+/// between.
+pub trait ArenaObject: Any + Send + Sync {
+    fn poison(&self) {}
+}
+
 struct Slot {
     kind: &'static str,
     describe: String,
     allocated_by: OpLabel,
-    payload: Box<dyn Any + Send + Sync>,
+    payload: Box<dyn ArenaObject>,
     life: Mutex<Life>,
 }
 
@@ -86,7 +97,7 @@ impl Default for Arena {
 
 impl Arena {
     /// Allocates `value`; `kind` and `describe` name it in reports.
-    pub fn alloc<T: Any + Send + Sync>(
+    pub fn alloc<T: ArenaObject>(
         &self,
         ctx: &OpCtx,
         events: &EventLog,
@@ -115,7 +126,8 @@ impl Arena {
 
     fn payload<T: Any>(&self, handle: RawHandle) -> &T {
         let slot = self.slot(handle);
-        match slot.payload.downcast_ref::<T>() {
+        let payload: &dyn Any = slot.payload.as_ref();
+        match payload.downcast_ref::<T>() {
             Some(value) => value,
             None => panic!(
                 "checker-internal error: arena object {handle} is a {}, not a {}",
@@ -129,6 +141,13 @@ impl Arena {
     /// if the object was freed. The returned reference stays valid either
     /// way, so the reader carries on as real code would.
     pub fn get<T: Any>(&self, ctx: &OpCtx, handle: RawHandle) -> &T {
+        self.check(ctx, handle);
+        self.payload(handle)
+    }
+
+    /// Reports a use-after-free if `handle` is freed; readers call it at
+    /// each access of an object's fields.
+    pub fn check(&self, ctx: &OpCtx, handle: RawHandle) {
         let slot = self.slot(handle);
         let life = slot.life.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Life::Freed { retired_by, by } = life {
@@ -143,7 +162,6 @@ impl Arena {
                 freed_by: by,
             });
         }
-        self.payload(handle)
     }
 
     /// Reads an object without recording an access; for invariant checks and
@@ -195,6 +213,7 @@ impl Arena {
             }
         };
         drop(life);
+        slot.payload.poison();
         events.record(ctx, EventKind::Free { object: handle });
     }
 

@@ -73,4 +73,5 @@ pub mod rcu;
 pub mod report;
 pub mod runtime;
 pub mod store;
+pub mod suite;
 pub mod sync;

@@ -78,6 +78,8 @@ pub trait Store<R: Runtime>: Send + Sync + 'static {
 /// The arena payload of a store object.
 pub struct StoreBox<R: Runtime>(pub Box<dyn Store<R>>);
 
+impl<R: Runtime> crate::arena::ArenaObject for StoreBox<R> {}
+
 /// The arena kind of store objects.
 pub const STORE_KIND: &str = "simple_xattrs";
 

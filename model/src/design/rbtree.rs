@@ -17,7 +17,7 @@
 use crate::arena::RawHandle;
 use crate::ctx::OpCtx;
 use crate::design::{DesignEntry, RBTREE_RWLOCK};
-use crate::entry::{simple_xattr_space, SimpleXattr};
+use crate::entry::{simple_xattr_space, EntryRef};
 use crate::env::Env;
 use crate::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
 use crate::memory::{entry_items, MemoryCost};
@@ -66,8 +66,7 @@ impl<R: Runtime> Store<R> for RbtreeStore<R> {
         self.touch_header();
         let tree = self.tree.read(ctx);
         let index = find(&tree, name).map_err(|_| Errno::ENODATA)?;
-        let entry: &SimpleXattr<R> = env.entry(ctx, tree[index].1);
-        copy_out(entry, size)
+        copy_out(&env.entry(ctx, tree[index].1), size)
     }
 
     fn simple_xattr_set(
@@ -167,7 +166,7 @@ impl<R: Runtime> Store<R> for RbtreeStore<R> {
 }
 
 /// Copies an entry's value out the way `simple_xattr_get` does.
-pub fn copy_out<R: Runtime>(entry: &SimpleXattr<R>, size: Option<usize>) -> Result<GetOutput, Errno> {
+pub fn copy_out<R: Runtime>(entry: &EntryRef<'_, R>, size: Option<usize>) -> Result<GetOutput, Errno> {
     let value = entry.value();
     match size {
         None => Ok(GetOutput::Size(value.len())),

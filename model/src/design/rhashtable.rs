@@ -33,7 +33,7 @@ use crate::arena::{Life, RawHandle};
 use crate::ctx::{LockClass, OpCtx};
 use crate::design::rbtree::copy_out;
 use crate::design::{DesignEntry, RHASHTABLE_RCU};
-use crate::entry::{simple_xattr_space, SimpleXattr};
+use crate::entry::simple_xattr_space;
 use crate::env::Env;
 use crate::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
 use crate::fault::FaultPoint;
@@ -76,6 +76,8 @@ pub struct BucketTable<R: Runtime> {
     /// The bucket locks (bit spinlocks in the kernel).
     locks: Vec<Mutex<R, ()>>,
 }
+
+impl<R: Runtime> crate::arena::ArenaObject for BucketTable<R> {}
 
 impl<R: Runtime> BucketTable<R> {
     fn new(size: usize, hash_rnd: u64) -> Self {
@@ -164,11 +166,11 @@ impl<R: Runtime> RhashStore<R> {
                     return None;
                 }
                 let handle = handle_of(word);
-                let entry: &SimpleXattr<R> = env.entry(ctx, handle);
+                let entry = env.entry(ctx, handle);
                 if entry.name_is(name) {
                     return Some(handle);
                 }
-                word = Rcu::<R>::rcu_dereference(&entry.next);
+                word = entry.next_word();
             }
         }
     }
@@ -178,7 +180,7 @@ impl<R: Runtime> RhashStore<R> {
     fn link_to<'a>(
         &self,
         env: &'a Env<R>,
-        ctx: &OpCtx,
+        ctx: &'a OpCtx,
         table: &'a BucketTable<R>,
         bucket: usize,
         target: RawHandle,
@@ -195,7 +197,7 @@ impl<R: Runtime> RhashStore<R> {
             if handle == target {
                 return Some(link);
             }
-            link = &env.entry(ctx, handle).next;
+            link = env.entry(ctx, handle).link();
         }
     }
 
@@ -283,10 +285,10 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
 
         if env.config.has(Mutant::ReadAfterUnlock) {
             env.rcu_read_unlock(ctx);
-            return copy_out(env.entry(ctx, handle), size);
+            return copy_out(&env.entry(ctx, handle), size);
         }
         // The value is copied inside the read-side section, as in the kernel.
-        let result = copy_out(env.entry(ctx, handle), size);
+        let result = copy_out(&env.entry(ctx, handle), size);
         env.rcu_read_unlock(ctx);
         result
     }
@@ -332,12 +334,12 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
         for head in &table.buckets {
             let mut word = Rcu::<R>::rcu_dereference(head);
             while nulls_bucket(word).is_none() {
-                let entry: &SimpleXattr<R> = env.entry(ctx, handle_of(word));
+                let entry = env.entry(ctx, handle_of(word));
                 let name = entry.name();
                 if trusted_visible || !name.starts_with("trusted.") {
                     names.push(name);
                 }
-                word = Rcu::<R>::rcu_dereference(&entry.next);
+                word = entry.next_word();
             }
         }
         env.rcu_read_unlock(ctx);

@@ -13,7 +13,9 @@ pub struct LoomRuntime;
 
 /// A loom-tracked cell that is written once, when it is created.
 #[derive(Debug)]
-pub struct LoomCell<T>(loom::cell::UnsafeCell<T>);
+pub struct LoomCell<T> {
+    value: loom::cell::UnsafeCell<T>,
+}
 
 // SAFETY: the value is only read through shared references after creation
 // (there is no `with_mut`), and loom checks that every read is ordered after
@@ -22,12 +24,12 @@ unsafe impl<T: Send + Sync> Sync for LoomCell<T> {}
 
 impl<T: Send + Sync + 'static> TrackedCellApi<T> for LoomCell<T> {
     fn new(value: T) -> Self {
-        LoomCell(loom::cell::UnsafeCell::new(value))
+        LoomCell { value: loom::cell::UnsafeCell::new(value) }
     }
     fn with<U>(&self, f: impl FnOnce(&T) -> U) -> U {
         // SAFETY: nothing ever writes the cell after `new`, so no mutable
         // reference can exist while this shared one does.
-        self.0.with(|ptr| f(unsafe { &*ptr }))
+        self.value.with(|ptr| f(unsafe { &*ptr }))
     }
 }
 
