@@ -18,6 +18,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::ctx::{OpCtx, OpLabel};
@@ -81,6 +82,9 @@ struct Slot {
     allocated_by: OpLabel,
     payload: Box<dyn ArenaObject>,
     life: Mutex<Life>,
+    /// Mirrors `life == Freed`, so the check on every access is one load and
+    /// readers do not contend on `life`'s mutex.
+    freed: AtomicBool,
 }
 
 /// The arena of one run.
@@ -111,6 +115,7 @@ impl Arena {
             allocated_by: ctx.op(),
             payload: Box::new(value),
             life: Mutex::new(Life::Live),
+            freed: AtomicBool::new(false),
         };
         let handle = RawHandle(self.slots.push(slot) + 1);
         events.record(ctx, EventKind::Alloc { object: handle, kind });
@@ -149,6 +154,9 @@ impl Arena {
     /// each access of an object's fields.
     pub fn check(&self, ctx: &OpCtx, handle: RawHandle) {
         let slot = self.slot(handle);
+        if !slot.freed.load(Ordering::SeqCst) {
+            return;
+        }
         let life = slot.life.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Life::Freed { retired_by, by } = life {
             let reader = ctx.reader();
@@ -213,6 +221,7 @@ impl Arena {
             }
         };
         drop(life);
+        slot.freed.store(true, Ordering::SeqCst);
         slot.payload.poison();
         events.record(ctx, EventKind::Free { object: handle });
     }

@@ -93,6 +93,8 @@ pub struct ModelConfig {
     pub seed: u64,
     pub mutants: Vec<Mutant>,
     pub faults: FaultPlan,
+    /// Whether the event log records; off only for benchmarks.
+    pub record_events: bool,
 }
 
 impl ModelConfig {
@@ -107,6 +109,7 @@ impl ModelConfig {
             seed: 0,
             mutants: Vec::new(),
             faults: FaultPlan::default(),
+            record_events: true,
         }
     }
 

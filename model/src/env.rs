@@ -1,6 +1,9 @@
 //! The shared state of one model run: configuration, arena, event log, RCU
 //! and fault injector, plus the design that builds stores.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+
 use crate::arena::Arena;
 use crate::config::ModelConfig;
 use crate::ctx::OpCtx;
@@ -19,6 +22,12 @@ pub struct Env<R: Runtime> {
     pub rcu: Rcu<R>,
     pub faults: FaultInjector,
     pub design: DesignEntry<R>,
+    /// The `Arc` this environment lives in, if [`Env::new_shared`] made
+    /// it; background threads of a design hold it.
+    this: Weak<Env<R>>,
+    /// Threads the run may still spawn beyond the program's own (loom
+    /// allows only 4 spawned threads). Not modelled: it only counts.
+    spare_threads: AtomicUsize,
 }
 
 impl<R: Runtime> Env<R> {
@@ -32,10 +41,40 @@ impl<R: Runtime> Env<R> {
             rcu: Rcu::new(config.capacities.max_threads, rcu_faults),
             faults: FaultInjector::new(config.faults.clone()),
             arena: Arena::default(),
-            events: EventLog::default(),
+            events: if config.record_events { EventLog::default() } else { EventLog::disabled() },
             design,
             config,
+            this: Weak::new(),
+            spare_threads: AtomicUsize::new(usize::MAX),
         }
+    }
+
+    /// Creates the state of a run inside an `Arc`, so a design can hand it
+    /// to a thread it spawns (see [`Env::shared`]).
+    pub fn new_shared(config: ModelConfig, design: DesignEntry<R>) -> Arc<Self> {
+        Arc::new_cyclic(|this| {
+            let mut env = Env::new(config, design);
+            env.this = this.clone();
+            env
+        })
+    }
+
+    /// The `Arc` of this environment; `None` unless [`Env::new_shared`]
+    /// created it.
+    pub fn shared(&self) -> Option<Arc<Self>> {
+        self.this.upgrade()
+    }
+
+    /// Limits how many threads designs may still spawn in this run.
+    pub fn set_spare_threads(&self, count: usize) {
+        self.spare_threads.store(count, Ordering::SeqCst);
+    }
+
+    /// Takes one thread from the run's budget; false when none is left.
+    pub fn take_spare_thread(&self) -> bool {
+        self.spare_threads
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |count| count.checked_sub(1))
+            .is_ok()
     }
 
     pub fn rcu_read_lock(&self, ctx: &OpCtx) {

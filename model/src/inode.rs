@@ -46,6 +46,10 @@ pub enum Access {
     /// Holds only an RCU read lock (for example code that found the inode
     /// through an RCU-protected lookup and took no reference).
     RcuOnly,
+    /// Takes nothing: the caller keeps the inode alive by other means, as
+    /// `fgetxattr` on a file the caller holds open does. Benchmarks use it so
+    /// a shared reference count does not hide the store's own scaling.
+    Pinned,
 }
 
 /// The xattr side of one inode.
@@ -333,12 +337,24 @@ impl<R: Runtime> XattrInode<R> {
                 self.iput(env, ctx);
                 result
             }
+            Access::Pinned => read(self.store(env, ctx)),
             Access::RcuOnly => {
                 env.rcu_read_lock(ctx);
                 let result = read(self.store(env, ctx));
                 env.rcu_read_unlock(ctx);
                 result
             }
+        }
+    }
+
+    /// Lets the store finish its background work (see [`Store::quiesce`]);
+    /// call once no program thread runs.
+    pub fn quiesce(&self, env: &Env<R>, ctx: &OpCtx) {
+        if self.is_evicted() {
+            return;
+        }
+        if let Some(store) = self.store(env, ctx) {
+            store.quiesce(env, ctx);
         }
     }
 

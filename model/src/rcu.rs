@@ -67,11 +67,16 @@ struct RcuState {
     next_callback: u64,
 }
 
+/// A reader slot on its own cache line, as the kernel's per-CPU state is,
+/// so readers on real threads do not contend on their neighbours' slots.
+#[repr(align(128))]
+struct CachePadded<T>(T);
+
 /// The RCU state of one run.
 pub struct Rcu<R: Runtime> {
     /// One slot per thread number: the thread's section counter, odd while
     /// it is inside a read-side section.
-    readers: Vec<R::AtomicUsize>,
+    readers: Vec<CachePadded<R::AtomicUsize>>,
     state: Mutex<R, RcuState>,
     /// Mirror of `started` for event labels only; not modelled, so reading
     /// it adds no ordering to the read side.
@@ -90,7 +95,7 @@ pub struct RcuFaults {
 impl<R: Runtime> Rcu<R> {
     pub fn new(max_threads: usize, faults: RcuFaults) -> Self {
         Rcu {
-            readers: (0..max_threads).map(|_| R::AtomicUsize::new(0)).collect(),
+            readers: (0..max_threads).map(|_| CachePadded(R::AtomicUsize::new(0))).collect(),
             state: Mutex::new(LockClass::RcuInternal, RcuState::default()),
             latest_gp: AtomicU64::new(0),
             reader_fence: !faults.reader_without_fence,
@@ -100,7 +105,7 @@ impl<R: Runtime> Rcu<R> {
 
     fn slot(&self, ctx: &OpCtx) -> &R::AtomicUsize {
         match self.readers.get(ctx.thread()) {
-            Some(slot) => slot,
+            Some(slot) => &slot.0,
             None => panic!(
                 "checker-internal error: thread number {} has no RCU reader slot (capacity {})",
                 ctx.thread(),
@@ -242,7 +247,7 @@ impl<R: Runtime> Rcu<R> {
             .readers
             .iter()
             .enumerate()
-            .map(|(thread, slot)| (thread, slot.load(Ordering::Acquire)))
+            .map(|(thread, slot)| (thread, slot.0.load(Ordering::Acquire)))
             .filter(|(_, section)| section % 2 == 1)
             .collect();
 
@@ -255,7 +260,7 @@ impl<R: Runtime> Rcu<R> {
 
     fn grace_period_over(&self, gp: &GracePeriod) -> bool {
         // Acquire pairs with the release in `rcu_read_unlock`.
-        gp.waiting_for.iter().all(|(thread, section)| self.readers[*thread].load(Ordering::Acquire) != *section)
+        gp.waiting_for.iter().all(|(thread, section)| self.readers[*thread].0.load(Ordering::Acquire) != *section)
     }
 
     /// Runs, one step each, the callbacks whose grace period has ended.
