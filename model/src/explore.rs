@@ -228,6 +228,11 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
     let body = move || collector.run::<ShuttleRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3);
     let mut config = shuttle::Config::new();
     config.silence_warnings = true;
+    // shuttle installs a panic hook and leaves it behind; later loom runs
+    // unwind their threads through panics, which that hook would report
+    // as shuttle failures. Put the previous hook back afterwards (the
+    // default hook stands in for it during the run).
+    let saved_hook = std::panic::take_hook();
     match explorer {
         Explorer::ShuttleRandom { seed, iterations } => {
             shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), config).run(body);
@@ -240,6 +245,7 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
         }
         Explorer::Std { .. } | Explorer::Loom { .. } => unreachable!("not a shuttle explorer"),
     }
+    std::panic::set_hook(saved_hook);
     Ok(())
 }
 
