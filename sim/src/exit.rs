@@ -8,3 +8,5 @@ pub const VIOLATION: i32 = 1;
 pub const BAD_INPUT: i32 = 2;
 /// xattrsim itself failed (a checker-internal error or an I/O failure).
 pub const INTERNAL: i32 = 3;
+/// A time or memory budget ended the check before a verdict; not a pass.
+pub const INCONCLUSIVE: i32 = 4;

@@ -7,4 +7,5 @@
 
 pub mod cli;
 pub mod exit;
+pub mod lincheck;
 pub mod store_spec;

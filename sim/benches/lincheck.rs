@@ -1,0 +1,2 @@
+// Placeholder so the workspace manifest parses until the benchmark lands.
+fn main() {}
