@@ -8,4 +8,8 @@
 pub mod cli;
 pub mod exit;
 pub mod lincheck;
+pub mod oracle;
+pub mod scenario;
 pub mod store_spec;
+pub mod syscall;
+pub mod world;

@@ -1,0 +1,67 @@
+//! Scenario files: the format, its parser, and the single-threaded runner.
+//!
+//! A scenario names credentials, sets up filesystems, and runs blocks of
+//! operations, each as one credential, with expected results that may
+//! differ per kernel profile. The format is documented with examples in
+//! `scenarios/README.md`; the grammar is in [`parser`].
+//!
+//! [`runner::run`] runs a scenario with the oracle;
+//! [`design_run::run_on_design`] runs it again with every store operation
+//! executed by a model design. [`load`] parses a file and [`check_file`]
+//! runs it under every profile and design it names.
+
+pub mod ast;
+pub mod calls;
+pub mod design_run;
+pub mod error;
+pub mod lexer;
+pub mod parser;
+pub mod runner;
+
+pub use ast::Scenario;
+pub use error::{ParseError, Pos, RunError};
+pub use parser::parse;
+
+use std::path::Path;
+
+/// Why a scenario file could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Reads and parses the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: display.clone(), source })?;
+    Ok(parse(&display, &text)?)
+}
+
+/// Runs `scenario` under each of its profiles with the oracle and with each
+/// of its designs; returns every failure as one message per line, empty
+/// if all expectations held and the designs agreed with the oracle.
+pub fn check(scenario: &Scenario) -> Result<Vec<String>, RunError> {
+    let mut failures = Vec::new();
+    for &profile in &scenario.profiles {
+        let oracle_run = runner::run(scenario, profile)?;
+        failures.extend(oracle_run.mismatches.iter().map(ToString::to_string));
+        for design in &scenario.designs {
+            let design_run = design_run::run_on_design(scenario, profile, design)?;
+            failures.extend(design_run.mismatches.iter().map(ToString::to_string));
+            failures.extend(design_run.divergences.iter().map(ToString::to_string));
+            failures.extend(design_run.problems.iter().map(|problem| format!("{}: design {design}: {problem}", scenario.file)));
+        }
+    }
+    Ok(failures)
+}
+
+/// [`load`] then [`check`].
+pub fn check_file(path: &Path) -> Result<Vec<String>, LoadError> {
+    let scenario = load(path)?;
+    Ok(check(&scenario)?)
+}
