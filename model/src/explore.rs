@@ -66,11 +66,26 @@ impl fmt::Display for Explorer {
 }
 
 /// One failing schedule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     /// The schedule's number within the exploration, from 0.
     pub schedule: usize,
     pub problems: Vec<String>,
+    /// The schedule itself, when the explorer hands it out during the run
+    /// (shuttle); loom's is captured afterwards with
+    /// [`crate::replay::loom_schedule`].
+    pub replay: Option<Schedule>,
+    /// What the failing execution did.
+    pub execution: Box<Execution>,
+}
+
+/// A schedule that [`crate::replay::replay`] runs again exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    /// shuttle's encoded schedule (`shuttle::replay` format).
+    Shuttle(String),
+    /// loom's execution path, as its checkpoint file stores it (JSON).
+    Loom(String),
 }
 
 /// The result of one exploration.
@@ -140,7 +155,14 @@ struct Collector {
 }
 
 impl Collector {
-    fn run<R: Runtime>(&self, config: &ModelConfig, designs: &impl Designs, program: &Program, check: &Check) {
+    fn run<R: Runtime>(
+        &self,
+        config: &ModelConfig,
+        designs: &impl Designs,
+        program: &Program,
+        check: &Check,
+        capture: fn() -> Option<Schedule>,
+    ) {
         let schedule = self.schedules.fetch_add(1, Ordering::SeqCst);
         let design = match designs.registry::<R>().get(&config.design) {
             Ok(design) => design,
@@ -154,7 +176,7 @@ impl Collector {
         self.failing.fetch_add(1, Ordering::SeqCst);
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() < MAX_KEPT_FAILURES {
-            kept.push(Failure { schedule, problems });
+            kept.push(Failure { schedule, problems, replay: capture(), execution: Box::new(execution) });
         }
     }
 }
@@ -180,7 +202,7 @@ pub fn explore<D: Designs + Clone>(
     match explorer {
         Explorer::Std { iterations } => {
             for _ in 0..iterations {
-                collector.run::<StdRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3);
+                collector.run::<StdRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3, || None);
             }
         }
         Explorer::Loom { preemption_bound } => run_loom(preemption_bound, &collector, &shared)?,
@@ -209,7 +231,7 @@ fn run_loom<D: Designs>(bound: usize, collector: &Arc<Collector>, shared: &Share
     builder.max_duration = None;
     let collector = Arc::clone(collector);
     let shared = Arc::clone(shared);
-    builder.check(move || collector.run::<LoomRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3));
+    builder.check(move || collector.run::<LoomRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3, || None));
     Ok(())
 }
 
@@ -225,7 +247,7 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
 
     let collector = Arc::clone(collector);
     let shared = Arc::clone(shared);
-    let body = move || collector.run::<ShuttleRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3);
+    let body = move || collector.run::<ShuttleRuntime>(&shared.0, &shared.1, &shared.2, &*shared.3, shuttle_schedule);
     let mut config = shuttle::Config::new();
     config.silence_warnings = true;
     // shuttle installs a panic hook and leaves it behind; later loom runs
@@ -247,6 +269,15 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
     }
     std::panic::set_hook(saved_hook);
     Ok(())
+}
+
+/// The schedule shuttle has followed so far in this execution.
+#[cfg(feature = "shuttle")]
+fn shuttle_schedule() -> Option<Schedule> {
+    use shuttle_engine::runtime::execution::CurrentSchedule;
+    use shuttle_engine::scheduler::serialization::serialize_schedule;
+
+    Some(Schedule::Shuttle(serialize_schedule(&CurrentSchedule::get_schedule())))
 }
 
 #[cfg(not(feature = "shuttle"))]

@@ -70,6 +70,7 @@ pub mod memory;
 pub mod mutant;
 pub mod program;
 pub mod rcu;
+pub mod replay;
 pub mod report;
 pub mod runtime;
 pub mod store;

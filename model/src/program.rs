@@ -133,7 +133,7 @@ pub struct OpRecord {
 }
 
 /// Everything one execution produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Execution {
     /// Operations in response order.
     pub records: Vec<OpRecord>,
