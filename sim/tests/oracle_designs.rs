@@ -1,7 +1,7 @@
 //! Design A and design B agree with the oracle on random single-threaded
-//! syscall sequences: the store operations the oracle's syscalls reach are
-//! replayed on each design and every store result must match (names as a
-//! set for design B, whose list order is the hash order).
+//! syscall sequences. The store operations the oracle's syscalls reach are
+//! replayed on each design, and every store result must match. Names are
+//! compared as a set for design B, whose list order is the hash order.
 
 use proptest::prelude::*;
 use xattr_model::config::{Capacities, ModelConfig};

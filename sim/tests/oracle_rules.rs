@@ -147,7 +147,7 @@ fn immutable_and_append_only_eperm() {
 }
 
 #[test]
-fn trusted_without_cap_eperm_on_write_enodata_on_read() {
+fn trusted_without_cap_eperm_enodata() {
     let mut f = Fixture::new(V7_1);
     f.creat(&user(), "/tmp/f", 0o644);
     assert_eq!(f.set(&user(), path("/tmp/f"), "trusted.a", b"v", 0), Err(Errno::EPERM));
@@ -456,11 +456,11 @@ fn pidfs_trusted_only_per_pid() {
 }
 
 #[test]
-fn pidfs_get_without_store_returns_0_before_v7_1() {
+fn pidfs_empty_get_before_v7_1() {
     let mut old = Fixture::new(V6_18);
     let Ok(SysOutput::Fd(fd)) = old.world(&Cred::root(), WorldCall::PidfdOpen { pid: 9 }) else { panic!() };
     assert_eq!(old.get(&Cred::root(), Via::Fd(fd), "trusted.a", 0), Ok(SysOutput::Size(0)));
-    // A failed remove allocated the store, so the answer becomes ENODATA.
+    // A failed remove allocated the store, so the get now fails with ENODATA.
     assert_eq!(old.remove(&Cred::root(), Via::Fd(fd), "trusted.a"), Err(Errno::ENODATA));
     assert_eq!(old.get(&Cred::root(), Via::Fd(fd), "trusted.a", 0), Err(Errno::ENODATA));
 

@@ -53,9 +53,17 @@ fn sockfs_set_under_v6_18_is_eperm() {
 }
 
 #[test]
-fn v7_1_sockfs_reaches_the_store_on_design_b() {
+fn sockfs_limits_on_design_b() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/selftests/xattr_sockfs_test/xattr_sockfs.limit_remove_readd.scn");
     let scenario = load(&path).unwrap();
     let design_run = run_on_design(&scenario, Profile::V7_1, "rhashtable-rcu").unwrap();
     assert!(design_run.passed(), "{design_run:?}");
+}
+
+#[test]
+fn varlink_scenario_passes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/varlink_label_who_can_write.scn");
+    let scenario = load(&path).unwrap_or_else(|error| panic!("{error}"));
+    let failures = check(&scenario).unwrap_or_else(|error| panic!("{error}"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

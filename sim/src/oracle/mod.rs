@@ -3,8 +3,8 @@
 //!
 //! The oracle is pure: [`step`] takes a world and returns the next world,
 //! the result, and the store operation the call reached, if any
-//! ([`StoreAccess`]). The store part is [`crate::store_spec::StoreSpec`];
-//! everything in front of it (argument checks, lookup, permissions,
+//! ([`StoreAccess`]). The store part is [`crate::store_spec::StoreSpec`].
+//! Everything in front of it (argument checks, lookup, permissions,
 //! handler resolution, per-filesystem policy) and after it (size query,
 //! `ERANGE`/`E2BIG`, list contents) is here, one concept per file.
 //!

@@ -22,10 +22,10 @@ pub struct Scenario {
     /// The file name used in messages.
     pub file: String,
     pub name: Option<String>,
-    /// Profiles to run under; both when the file does not say.
+    /// Profiles to run under; both when the file lists none.
     pub profiles: Vec<Profile>,
     /// Registered design names to route store operations to; both
-    /// built-in designs when the file does not say.
+    /// built-in designs when the file lists none.
     pub designs: Vec<String>,
     pub creds: BTreeMap<String, Cred>,
     pub setup: Vec<(Pos, Setup)>,
@@ -77,7 +77,7 @@ pub enum Arg {
     Words(Vec<String>),
 }
 
-/// What a call must return, for every profile or per profile.
+/// The expected result of a call, for every profile or per profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
     All(Vec<Check>),
@@ -85,8 +85,8 @@ pub enum Expect {
 }
 
 impl Expect {
-    /// The checks that apply under `profile` (none if the profile is not
-    /// listed).
+    /// Returns the checks that apply under `profile`, none if the profile
+    /// is not listed.
     pub fn for_profile(&self, profile: Profile) -> &[Check] {
         match self {
             Expect::All(checks) => checks,

@@ -13,7 +13,7 @@
 //!
 //! # Limitations
 //! The syscall layer's decisions before the store (permissions, tmpfs
-//! space, the pre-v7.1 pidfs empty-store answer) come from the oracle's
+//! space, the pre-v7.1 pidfs empty-store result) come from the oracle's
 //! own copy of the store. This is exact as long as the design agrees with
 //! the oracle, and the first disagreement is reported.
 
@@ -77,7 +77,7 @@ pub fn model_op(inode: usize, op: &StoreOp) -> ModelOp {
     }
 }
 
-/// The model's outcome as a store result.
+/// Converts the model's outcome into a store result.
 pub fn store_result(outcome: &ModelOutcome) -> StoreResult {
     match outcome {
         ModelOutcome::Done => StoreResult::Done,
@@ -88,7 +88,7 @@ pub fn store_result(outcome: &ModelOutcome) -> StoreResult {
     }
 }
 
-/// Whether two store results agree, names compared as sets.
+/// Returns whether two store results agree, comparing names as sets.
 pub fn same_store_result(a: &StoreResult, b: &StoreResult) -> bool {
     match (a, b) {
         (StoreResult::Names(a), StoreResult::Names(b)) => {

@@ -31,7 +31,7 @@ impl ParseError {
     }
 }
 
-/// Why a parsed scenario could not run.
+/// A failure to run a parsed scenario.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
     #[error("{file}:{pos}: setting up the world failed: {source}")]

@@ -5,7 +5,8 @@
 //! Numbers are decimal, `0x` hexadecimal, or octal with a leading `0`
 //! (`0644`). Strings are double-quoted with the escapes `\\ \" \n \t \0`
 //! and `\xHH`. `#` starts a comment that runs to the end of the line.
-//! The lexer never panics: bad input becomes a [`ParseError`].
+//! Bad input becomes a [`ParseError`], never a panic; a proptest in
+//! `sim/tests/oracle_scenario_format.rs` feeds it arbitrary text.
 
 use super::error::{ParseError, Pos};
 
@@ -21,7 +22,7 @@ pub enum Token {
 }
 
 impl Token {
-    /// How the token reads in an error message.
+    /// Describes the token as an error message shows it.
     pub fn describe(&self) -> String {
         match self {
             Token::Word(word) => format!("`{word}`"),

@@ -24,7 +24,7 @@ pub use parser::parse;
 
 use std::path::Path;
 
-/// Why a scenario file could not be checked.
+/// A failure to read, parse or run a scenario file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read scenario file {path}: {source}")]
@@ -43,8 +43,8 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 }
 
 /// Runs `scenario` under each of its profiles with the oracle and with each
-/// of its designs; returns every failure as one message per line, empty
-/// if all expectations held and the designs agreed with the oracle.
+/// of its designs. Returns every failure as one message; the list is empty
+/// when all expectations held and the designs agreed with the oracle.
 pub fn check(scenario: &Scenario) -> Result<Vec<String>, RunError> {
     let mut failures = Vec::new();
     for &profile in &scenario.profiles {

@@ -39,7 +39,7 @@ use super::lexer::{tokenize, Spanned, Token};
 use crate::oracle::Profile;
 use crate::world::{Caps, Cred, FileType};
 
-/// The most bytes one `repeat` may produce, so a tiny file cannot ask for
+/// The maximum bytes one byte string may have, so a tiny file cannot ask for
 /// gigabytes; twice `XATTR_SIZE_MAX` leaves room for oversize tests.
 const MAX_REPEAT: u64 = 1 << 17;
 

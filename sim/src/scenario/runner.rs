@@ -128,7 +128,7 @@ fn bind_fds(stmt: &Stmt, result: &SysResult, fds: &mut BTreeMap<String, Fd>) {
     }
 }
 
-/// The mismatches of one statement's result.
+/// Checks one statement's result and returns the mismatch, if any.
 pub(crate) fn check_stmt(
     scenario: &Scenario,
     profile: Profile,
@@ -153,7 +153,7 @@ pub(crate) fn check_stmt(
     })
 }
 
-/// Whether `check` holds for `result`; lists are compared as sets.
+/// Returns whether `check` holds for `result`, comparing lists as sets.
 pub fn check_holds(check: &Check, result: &SysResult) -> bool {
     let names = match result {
         Ok(SysOutput::Names(names)) => Some(names),

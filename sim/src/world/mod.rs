@@ -7,9 +7,9 @@
 //! iteration order and therefore every run is deterministic.
 //!
 //! Invariants:
-//! - every inode's `store` names an entry of `stores`; two inodes share a
-//!   store only when they are the same kernfs node seen through two
-//!   superblocks, or the same pid;
+//! - every inode's `store` names an entry of `stores`;
+//! - two inodes share a store only when they show the same kernfs node
+//!   through two superblocks, or the same pid;
 //! - every dentry and open file names an existing inode;
 //! - a tmpfs superblock's `free_ispace` never exceeds `max_inodes * 1024`.
 //!
@@ -190,7 +190,7 @@ impl Default for World {
 }
 
 impl World {
-    /// A world with the internal sockfs and pidfs mounts and nothing else.
+    /// Creates a world with the internal sockfs and pidfs mounts and nothing else.
     pub fn new() -> World {
         let mut world = World {
             superblocks: BTreeMap::new(),
@@ -228,7 +228,7 @@ impl World {
         read_only: bool,
     ) -> MountId {
         let sb = self.fresh_id();
-        let free_ispace = max_inodes * BOGO_INODE_SIZE;
+        let free_ispace = max_inodes.saturating_mul(BOGO_INODE_SIZE);
         self.superblocks.insert(sb, Superblock { fs, max_inodes, free_ispace, kernfs_root });
         let mount = self.fresh_id();
         self.mounts.insert(mount, Mount { sb, read_only, mountpoint });
@@ -259,12 +259,12 @@ impl World {
         fd
     }
 
-    /// The filesystem of an inode.
+    /// Returns the filesystem of an inode.
     pub fn fs_of(&self, inode: &Inode) -> FsKind {
         self.superblocks.get(&inode.sb).map_or(FsKind::Tmpfs, |sb| sb.fs)
     }
 
-    /// The mount whose mountpoint is the longest prefix of `path`.
+    /// Returns the mount whose mountpoint is the longest prefix of `path`.
     pub fn mount_for_path(&self, path: &str) -> Option<MountId> {
         self.mounts
             .iter()
@@ -274,7 +274,7 @@ impl World {
             .map(|(id, _)| *id)
     }
 
-    /// The contents of store `store`, sorted by name.
+    /// Returns the contents of store `store`, sorted by name.
     pub fn store_contents(&self, store: StoreId) -> Vec<(String, Vec<u8>)> {
         self.stores.get(&store).map_or_else(Vec::new, |store| {
             store.state.entries.iter().map(|(name, value)| (name.clone(), value.clone())).collect()
