@@ -10,6 +10,7 @@ pub mod exit;
 pub mod lincheck;
 pub mod oracle;
 pub mod scenario;
+pub mod plan;
 pub mod store_spec;
 pub mod syscall;
 pub mod world;
