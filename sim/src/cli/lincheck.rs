@@ -21,8 +21,8 @@ pub struct Args {
     pub file: PathBuf,
 
     /// Specification of listxattr: `strict` (atomic, design A) or `weak`
-    /// (the guarantee of design B's non-snapshot walk; a strict failure is
-    /// then reported as a note, not a violation).
+    /// (the guarantee of design B's non-snapshot walk). Under `weak` a
+    /// strict failure is reported as a note, not a violation.
     #[arg(long, default_value = "strict", value_name = "strict|weak")]
     pub list_spec: ListSpec,
 

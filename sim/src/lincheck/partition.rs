@@ -36,7 +36,7 @@ use super::spec::{LocalStore, PartSpec, PartState};
 /// Response time of a pending event: after every other event.
 pub const NEVER: u64 = u64::MAX;
 
-/// What an event does when the search places it.
+/// The effect of an event when the search places it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
     /// An operation with one linearization point; `response` `None` if

@@ -33,8 +33,8 @@
 //! [`SearchResult::Unknown`]; it never reports a pass it did not prove.
 //!
 //! Limitations: a pending set early in a long history keeps the frontier
-//! from moving past it, so every later configuration stores the events
-//! placed beyond it; memory then grows with the history length.
+//! from moving past it. Every later configuration then stores all events
+//! placed beyond it, so memory grows with the history length.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -60,7 +60,7 @@ impl Default for Budget {
     }
 }
 
-/// What the search of one partition found.
+/// The result of one partition's search.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchResult {
     /// An order exists; the ids of its events in order when recorded.

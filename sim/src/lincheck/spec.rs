@@ -5,11 +5,11 @@
 //! stores. tmpfs charges every entry of every inode of a mount against one
 //! budget (`free_ispace`), `simple_xattr_space() = 40 + value size + full
 //! name length` bytes each (mm/shmem.c since v6.6). `shmem_xattr_handler_set`
-//! reserves the new entry's full space before `simple_xattr_set` runs, so
-//! the budget's `ENOSPC` comes before `EEXIST` and `ENODATA`, a replace needs
-//! the whole new size free before the old entry's space returns, and (since
-//! the lazy-allocation rework) a failed set still leaves a store allocated.
-//! Remove needs no headroom and returns the old entry's space.
+//! reserves the new entry's full space before `simple_xattr_set` runs. So
+//! the budget's `ENOSPC` comes before `EEXIST` and `ENODATA`, and a replace
+//! needs the whole new size free before the old entry's space returns.
+//! Since the lazy-allocation rework a failed set still leaves a store
+//! allocated. Remove needs no headroom and returns the old entry's space.
 //!
 //! When a partition holds stores of one superblock, its state is the set of
 //! those stores plus the space used. That composition keeps the partitions
@@ -64,8 +64,8 @@ pub struct PartState {
 }
 
 impl PartSpec {
-    /// The state before the history: the given stores, each superblock
-    /// charged for their entries.
+    /// Builds the state before the history from the given stores, charging
+    /// each superblock for their entries.
     pub fn initial_state(&self, stores: Vec<StoreState>) -> PartState {
         let mut used = vec![0; self.budgets.len()];
         for (local, state) in self.stores.iter().zip(&stores) {
@@ -88,7 +88,7 @@ impl PartSpec {
             Call::Add { name, value } => self.add(&mut next, store, name, value),
         };
         if call.is_write() && next.stores[store] != state.stores[store] {
-            // Every open weak list of this store sees the new instant.
+            // Every open weak list of this store records the new instant.
             let current = &next.stores[store];
             next.windows.iter_mut().filter(|window| window.store == store).for_each(|window| window.observe(current));
         }

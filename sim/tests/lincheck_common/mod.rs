@@ -17,7 +17,7 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// A history over `stores` empty, unlimited stores.
+    /// Starts a history over `stores` empty, unlimited stores.
     pub fn new(stores: usize) -> Self {
         Builder { history: History { stores: vec![StoreDecl::default(); stores], ..History::default() } }
     }
