@@ -217,3 +217,23 @@ pub fn loom_schedule<D: Designs + Clone>(
 ) -> Result<Schedule, ReplayError> {
     Err(ReplayError::NotBuilt("loom"))
 }
+
+/// Explores with loom's checkpoint written before every iteration, so that
+/// if loom aborts the process, `checkpoint` holds the aborting schedule's
+/// path. Returns normally only if the exploration finished.
+#[cfg(feature = "loom")]
+pub fn explore_loom_checkpointed<D: Designs + Clone>(
+    bound: usize,
+    checkpoint: &std::path::Path,
+    config: &ModelConfig,
+    designs: D,
+    program: &Program,
+) -> Result<(), ReplayError> {
+    designs.registry::<crate::runtime::StdRuntime>().get(&config.design)?;
+    let mut builder = loom_builder(bound, checkpoint, usize::MAX);
+    builder.max_permutations = None;
+    let slot = Arc::new(Mutex::new(None));
+    let (config, program) = (config.clone(), program.clone());
+    builder.check(move || run_once::<crate::runtime::LoomRuntime, D>(&config, &designs, &program, &slot));
+    Ok(())
+}

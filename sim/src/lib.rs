@@ -6,11 +6,14 @@
 //! `xattrsim` binary.
 
 pub mod cli;
+pub mod drive;
 pub mod exit;
 pub mod lincheck;
+pub mod loader;
 pub mod oracle;
 pub mod scenario;
 pub mod plan;
 pub mod store_spec;
 pub mod syscall;
+pub mod token;
 pub mod world;

@@ -1,7 +1,12 @@
 //! The `xattrsim` command line: one file per subcommand.
 
+mod check;
 mod lincheck;
+mod loom_child;
 mod model_check;
+mod output;
+mod replay;
+mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +22,17 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check every scenario (default: everything under `scenarios/`) with
+    /// its declared designs, explorers and budgets; exit 0 only if every
+    /// scenario met its expectations.
+    Check(check::Args),
+    /// Explore one scenario with the given design and explorer.
+    Run(run::Args),
+    /// Rerun exactly the failing schedule a replay token names.
+    Replay(replay::Args),
+    /// Run one loom exploration for check, run or replay (internal).
+    #[command(hide = true)]
+    LoomChild(loom_child::Args),
     /// Run the built-in loom and shuttle checks of every registered design
     /// and print a table of the results.
     ModelCheck(model_check::Args),
@@ -28,6 +44,10 @@ pub enum Command {
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::LoomChild(args) => loom_child::run(args),
         Command::ModelCheck(args) => model_check::run(args),
         Command::Lincheck(args) => lincheck::run(args),
     }
