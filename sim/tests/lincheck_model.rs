@@ -31,7 +31,7 @@ fn model_execution_converts_and_passes() {
         let config = ModelConfig::new(design, Capacities::explorer());
         let entry = Registry::<StdRuntime>::builtin().get(design).expect("design registered");
         for _ in 0..20 {
-            let execution = execute::<StdRuntime>(&config, entry.clone(), &program());
+            let execution = execute::<StdRuntime>(&config, entry, &program());
             let history = History::from_execution(&program(), &config, &execution).expect("no eviction in the program");
             assert_eq!(history.operations.len(), 11, "synchronize_rcu is skipped");
             let options = Options { list_spec, ..Options::default() };

@@ -270,6 +270,9 @@ fn validate_operation(history: &History, op: &Operation) -> Result<(), String> {
     }
 }
 
+// A table of the allowed (call, result) pairs reads better than one
+// `matches!` with a long pattern.
+#[allow(clippy::match_like_matches_macro)]
 fn response_fits(call: &Call, outcome: &Outcome) -> bool {
     match (call, outcome) {
         (_, Outcome::Err(_)) => true,
