@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod drive;
 pub mod exit;
+pub mod hostdiff;
 pub mod lincheck;
 pub mod loader;
 pub mod oracle;

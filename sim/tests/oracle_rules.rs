@@ -165,6 +165,19 @@ fn trusted_hidden_from_list_without_cap() {
 }
 
 #[test]
+fn v6_18_list_in_descending_rbtree_order() {
+    // `rbtree_simple_xattr_cmp` is strcmp(node, key), so greater names sit
+    // to the left and the walk from rb_first lists them first.
+    let mut f = Fixture::new(V6_18);
+    f.creat(&user(), "/tmp/f", 0o666);
+    for name in ["user.a", "user.c", "user.b"] {
+        f.set(&user(), path("/tmp/f"), name, b"v", 0).unwrap();
+    }
+    let names = vec!["user.c".to_owned(), "user.b".to_owned(), "user.a".to_owned()];
+    assert_eq!(f.list(&user(), path("/tmp/f"), 100), Ok(SysOutput::Names(names)));
+}
+
+#[test]
 fn user_on_fifo_and_symlink_eperm_enodata() {
     for profile in Profile::ALL {
         let mut f = Fixture::new(profile);

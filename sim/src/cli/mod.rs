@@ -1,6 +1,7 @@
 //! The `xattrsim` command line: one file per subcommand.
 
 mod check;
+mod host_diff;
 mod lincheck;
 mod loom_child;
 mod model_check;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Check a saved history for linearizability against the store
     /// specification.
     Lincheck(lincheck::Args),
+    /// Run random xattr syscall sequences on the running kernel and in the
+    /// oracle and report every difference.
+    HostDiff(host_diff::Args),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -50,5 +54,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::LoomChild(args) => loom_child::run(args),
         Command::ModelCheck(args) => model_check::run(args),
         Command::Lincheck(args) => lincheck::run(args),
+        Command::HostDiff(args) => host_diff::run(args),
     }
 }

@@ -45,7 +45,8 @@ impl Profile {
         }
     }
 
-    /// Whether `listxattr` returns names in a defined (sorted) order.
+    /// Whether `listxattr` returns names in a defined order: the v6.18
+    /// rbtree walk gives descending `strcmp` order.
     pub fn list_is_ordered(self) -> bool {
         self == Profile::V6_18
     }

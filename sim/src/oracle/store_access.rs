@@ -11,7 +11,11 @@
 //! - get: `ERANGE` with a request of `XATTR_SIZE_MAX` or more becomes
 //!   `E2BIG` (`do_getxattr`);
 //! - list: the filesystem's names before and after the store's names
-//!   (sockfs appends `system.sockprotoname`); a size-0 call returns the
+//!   (sockfs appends `system.sockprotoname`); before v7.1 the store's
+//!   names come in descending `strcmp` order, because
+//!   `rbtree_simple_xattr_cmp` returns `strcmp(node name, key)` and a
+//!   negative result descends left, so the walk from `rb_first` starts at
+//!   the greatest name (fs/xattr.c, v6.2 to v7.0); a size-0 call returns the
 //!   bytes needed; a buffer that is too small gives `ERANGE`, promoted to
 //!   `E2BIG` at `XATTR_LIST_MAX` (`listxattr`).
 
@@ -30,8 +34,9 @@ pub enum Finish {
     /// Get with the caller's size argument.
     Get { size: usize },
     /// List with the caller's size argument and the names the filesystem
-    /// adds after the store's.
-    List { size: usize, trailing: Vec<String> },
+    /// adds after the store's. `descending` puts the store's names in
+    /// descending `strcmp` order, as the v6.18 rbtree walk emits them.
+    List { size: usize, trailing: Vec<String>, descending: bool },
 }
 
 /// One store operation a syscall performed.
@@ -52,8 +57,11 @@ impl Finish {
             (Finish::Set, _) => Ok(SysOutput::Done),
             (Finish::Get { .. }, StoreResult::Size(size)) => Ok(SysOutput::Size(*size)),
             (Finish::Get { .. }, StoreResult::Value(value)) => Ok(SysOutput::Value(value.clone())),
-            (Finish::List { size, trailing }, StoreResult::Names(names)) => {
+            (Finish::List { size, trailing, descending }, StoreResult::Names(names)) => {
                 let mut all = names.clone();
+                if *descending {
+                    all.reverse();
+                }
                 all.extend(trailing.iter().cloned());
                 finish_list(all, *size)
             }

@@ -147,7 +147,8 @@ fn list(profile: Profile, world: &mut World, cred: &Cred, via: &Via, size: usize
     // `simple_xattr_list` hides `trusted.*` unless the caller has
     // CAP_SYS_ADMIN in the initial user namespace.
     let op = StoreOp::List { trusted_visible: cred.caps.sys_admin };
-    Ok(apply_store(world, inode.store, op, Finish::List { size, trailing }))
+    let descending = profile.list_is_ordered();
+    Ok(apply_store(world, inode.store, op, Finish::List { size, trailing, descending }))
 }
 
 /// Applies `op` to store `store` with the store specification and records
