@@ -240,7 +240,7 @@ impl Engine {
             runs.push(RunAs::TestUser { uid, gid });
             None
         } else {
-            Some(format!("the caller (uid {}) is not root with CAP_CHOWN and CAP_SETUID", setup.uid))
+            Some(format!("the caller (uid {}) is not uid 0 with CAP_CHOWN, so it can neither give objects to the test user nor switch to it", setup.uid))
         };
         let owners = Owners { setup: setup.clone(), test_user: root.then_some((uid, gid)) };
         Ok(Engine {
@@ -323,8 +323,26 @@ impl Engine {
         for (kind, why) in &execution.missing {
             self.coverage.missing.entry(*kind).or_insert_with(|| format!("{why} ({})", run_label(run_as)));
         }
+        // A set-up call that differs is a divergence too: the objects the
+        // later calls act on may then differ between the two worlds.
         for mismatch in &execution.mismatches {
-            tracing::warn!(object = %mismatch.object, call = %mismatch.call, oracle = %mismatch.oracle, kernel = %mismatch.kernel, "set-up call differs");
+            let key = DiffKey {
+                object: mismatch.object.to_string(),
+                syscall: format!("set-up {}", mismatch.call),
+                oracle: mismatch.oracle.clone(),
+                kernel: mismatch.kernel.clone(),
+            };
+            let divergence = self.divergences.entry(key.clone()).or_insert_with(|| Divergence {
+                key,
+                count: 0,
+                sequence: sequence.index,
+                run_as,
+                shortest: Vec::new(),
+                oracle: mismatch.oracle.clone(),
+                kernel: mismatch.kernel.clone(),
+                replays: 0,
+            });
+            divergence.count += 1;
         }
         if run_as != RunAs::Current && !self.report_credentials.iter().any(|(run, _)| *run == run_as) {
             self.report_credentials.push((run_as, None));
