@@ -27,10 +27,10 @@ fn unbound_fd_name_is_rejected() {
 }
 
 #[test]
-fn thread_block_is_reserved() {
-    let error = parse("t.scn", "cred u\nthread t1 as u { }").unwrap_err();
-    assert_eq!(error.pos.line, 2);
-    assert!(error.expected.contains("reserved"), "{error}");
+fn thread_block_parses_as_concurrent() {
+    let scenario = parse("t.scn", "cred u\nthread t1 as u { }").expect("parses");
+    assert_eq!(scenario.concurrent.threads.len(), 1);
+    assert_eq!(scenario.concurrent.threads[0].name, "t1");
 }
 
 #[test]
@@ -73,6 +73,11 @@ proptest! {
             Just("ops"), Just("as"), Just("u"), Just("{"), Just("}"), Just("("), Just(")"), Just(","), Just("=>"),
             Just("\"x\""), Just("0"), Just("-"), Just("setxattr"), Just("s"), Just("="), Just("repeat"), Just("cred"),
             Just("mount"), Just("tmpfs"), Just("names"), Just("|"), Just(";"), Just(":"), Just("v7.1"), Just("0x"),
+            Just("thread"), Just("explore"), Just("knob"), Just("expect"), Just("loom"), Just("shuttle-pct"),
+            Just("preemption_bound"), Just("iterations"), Just("writers"), Just("limits"), Just("nr"), Just("fault"),
+            Just("simple_xattr_alloc"), Just("hit"), Just("errno"), Just("ENOMEM"), Just("mutant"), Just("always"),
+            Just("sometimes"), Just("never"), Just("finds"), Just("final"), Just("t.0"), Just("or"), Just("on"),
+            Just("rcu_only"), Just("evict_inode"), Just("synchronize_rcu"), Just("linearizable"), Just("design"),
         ],
         0..40,
     )) {

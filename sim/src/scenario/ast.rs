@@ -7,8 +7,8 @@
 //! optional expectation, which may differ per kernel profile.
 //!
 //! The concurrent part of the format (`thread NAME as CRED { ... }`
-//! blocks, explorer budgets, knobs, final-state expectations) is reserved:
-//! those keywords parse to a clear error until a runner executes them.
+//! blocks, explorer budgets, knobs, expectations over schedules) is in
+//! [`Scenario::concurrent`]; see [`super::concurrent_ast`].
 
 use std::collections::BTreeMap;
 
@@ -30,6 +30,9 @@ pub struct Scenario {
     pub creds: BTreeMap<String, Cred>,
     pub setup: Vec<(Pos, Setup)>,
     pub blocks: Vec<OpsBlock>,
+    /// Threads, explorers, knobs and expectations; empty for a
+    /// single-threaded scenario.
+    pub concurrent: super::concurrent_ast::Concurrent,
 }
 
 /// A setup declaration.

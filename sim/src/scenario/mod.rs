@@ -9,16 +9,26 @@
 //! [`design_run::run_on_design`] runs it again with every store operation
 //! executed by a model design. [`load`] parses a file and [`check_file`]
 //! runs it under every profile and design it names.
+//!
+//! A scenario with threads is concurrent: [`load_plan`] turns it into a
+//! [`crate::plan::Plan`] for the explorers ([`concurrent`]), and
+//! [`check`] rejects it.
 
 pub mod ast;
 pub mod calls;
+pub mod concurrent;
+pub mod concurrent_ast;
 pub mod design_run;
 pub mod error;
+pub mod expect;
+pub mod knobs;
 pub mod lexer;
 pub mod parser;
 pub mod runner;
+pub mod translate;
 
 pub use ast::Scenario;
+pub use concurrent::{load_plan, plan_from_text};
 pub use error::{ParseError, Pos, RunError};
 pub use parser::parse;
 
@@ -46,6 +56,10 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// of its designs. Returns every failure as one message; the list is empty
 /// when all expectations held and the designs agreed with the oracle.
 pub fn check(scenario: &Scenario) -> Result<Vec<String>, RunError> {
+    if let Some(thread) = scenario.concurrent.threads.first() {
+        let message = "this scenario has threads; explore it with `load_plan` (xattrsim check) instead of the single-threaded runner".to_owned();
+        return Err(RunError::Statement { file: scenario.file.clone(), pos: thread.pos, message });
+    }
     let mut failures = Vec::new();
     for &profile in &scenario.profiles {
         let oracle_run = runner::run(scenario, profile)?;

@@ -25,8 +25,10 @@
 //!           | ("contains" | "lacks") bytes ("," bytes)* | "names" [bytes ("," bytes)*]
 //! ```
 //!
-//! The words `thread`, `explore`, `knob` and `expect` are reserved at the
-//! top level for the concurrent part of the format.
+//! The concurrent declarations (`design`, `thread`, `explore`, `knob`,
+//! `expect`) are parsed in [`concurrent`], whose docs continue the grammar.
+
+mod concurrent;
 
 use std::collections::BTreeSet;
 
@@ -51,8 +53,12 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
     while parser.peek() != &Token::Eof {
         parser.item(&mut scenario)?;
     }
-    if scenario.profiles.is_empty() {
+    if scenario.profiles.is_empty() && scenario.concurrent.is_empty() {
         scenario.profiles = Profile::ALL.to_vec();
+    } else if scenario.profiles.is_empty() {
+        // One plan runs under one profile; v7.1 is the kernel with the
+        // reworked store that concurrent scenarios are about.
+        scenario.profiles = vec![Profile::V7_1];
     }
     if scenario.designs.is_empty() {
         scenario.designs = Profile::ALL.iter().map(|profile| profile.default_design().to_owned()).collect();
@@ -172,11 +178,11 @@ impl Parser<'_> {
 
     fn item(&mut self, scenario: &mut Scenario) -> Result<(), ParseError> {
         let pos = self.pos();
-        let word = self.word("a declaration (scenario, profiles, designs, cred, umask, mount, kernfs_root, kernfs_node, ops)")?;
+        let word = self.word("a declaration (scenario, profiles, designs, cred, umask, mount, kernfs_root, kernfs_node, ops, thread, explore, knob, expect)")?;
         match word.as_str() {
             "scenario" => scenario.name = Some(self.string("the scenario's name as a string")?),
             "profiles" => scenario.profiles = self.profiles()?,
-            "designs" => scenario.designs = self.words_while_design()?,
+            "designs" | "design" => scenario.designs = self.words_while_design()?,
             "cred" => {
                 let (name, cred) = self.cred()?;
                 scenario.creds.insert(name, cred);
@@ -190,17 +196,11 @@ impl Parser<'_> {
             }
             "kernfs_node" => scenario.setup.push((pos, self.kernfs_node()?)),
             "ops" => scenario.blocks.push(self.ops_block(pos, scenario)?),
-            "thread" | "explore" | "knob" | "expect" => {
-                return Err(self.error_at(
-                    pos,
-                    "a single-threaded declaration; `thread`, `explore`, `knob` and `expect` are reserved for concurrent scenarios",
-                    format!("`{word}`"),
-                ))
-            }
+            "thread" | "explore" | "knob" | "expect" => self.concurrent_item(&word, pos, scenario)?,
             _ => {
                 return Err(self.error_at(
                     pos,
-                    "a declaration (scenario, profiles, designs, cred, umask, mount, kernfs_root, kernfs_node, ops)",
+                    "a declaration (scenario, profiles, designs, cred, umask, mount, kernfs_root, kernfs_node, ops, thread, explore, knob, expect)",
                     format!("`{word}`"),
                 ))
             }

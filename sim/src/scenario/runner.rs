@@ -109,7 +109,7 @@ pub fn run(scenario: &Scenario, profile: Profile) -> Result<Run, RunError> {
     Ok(Run { profile, steps, mismatches, world })
 }
 
-fn bind_fds(stmt: &Stmt, result: &SysResult, fds: &mut BTreeMap<String, Fd>) {
+pub(crate) fn bind_fds(stmt: &Stmt, result: &SysResult, fds: &mut BTreeMap<String, Fd>) {
     match (result, stmt.bind.as_slice()) {
         (Ok(SysOutput::Fd(fd)), [name]) => {
             fds.insert(name.clone(), *fd);
@@ -176,7 +176,7 @@ pub fn check_holds(check: &Check, result: &SysResult) -> bool {
     }
 }
 
-fn describe_check(check: &Check) -> String {
+pub(crate) fn describe_check(check: &Check) -> String {
     match check {
         Check::Ok => "success".to_owned(),
         Check::Errno(errno) => errno.to_string(),
