@@ -1,7 +1,7 @@
 //! Replaying one schedule exactly, and capturing loom's schedules.
 //!
 //! shuttle hands out the schedule of a failing execution while it runs
-//! ([`Failure::replay`]); [`replay`] runs it again with shuttle's replay
+//! ([`Failure::replay`](crate::explore::Failure::replay)); [`replay`] runs it again with shuttle's replay
 //! scheduler. loom keeps its execution path to itself, so
 //! [`loom_schedule`] re-explores up to the failing schedule number with
 //! loom's checkpoint file written before every iteration and stops right
