@@ -254,6 +254,15 @@ fn missing_file_is_an_io_error() {
 }
 
 #[test]
+fn readme_example_loads() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/README.md")).expect("README");
+    let section = readme.split("## Concurrent scenarios").nth(1).expect("a concurrent section");
+    let example = section.split("```").nth(1).expect("an example block");
+    let plan = plan_from_text("README.md", example).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(plan.runs.len(), 4, "two designs under two explorers");
+}
+
+#[test]
 fn every_race_scenario_loads() {
     let files = race_files();
     assert!(files.len() >= 2, "expected race scenarios in {}", races_dir().display());

@@ -3,7 +3,7 @@
 //! the (design, explorer) runs it declares.
 //!
 //! A plan runs under exactly one kernel profile (`v7.1` unless the file
-//! says otherwise), because one program stands for every design. Loom's
+//! declares another), because one program stands for every design. Loom's
 //! limits are checked here: loom allows 4 spawned threads per execution
 //! and design B's rehash worker needs one, so a scenario with more threads
 //! than a design leaves room for gets a [`Plan::loom_refusal`] and no loom
@@ -123,7 +123,7 @@ fn check_designs(scenario: &Scenario) -> Result<(), RunError> {
     Ok(())
 }
 
-/// The runs of every design, and why loom cannot explore some design.
+/// Lists the runs of every design, and why loom cannot explore some design.
 fn planned_runs(scenario: &Scenario) -> (Vec<PlannedRun>, Option<String>) {
     let declared: Vec<Explorer> = scenario.concurrent.explorers.iter().map(|(_, explorer)| *explorer).collect();
     let explorers = if declared.is_empty() { DEFAULT_EXPLORERS.to_vec() } else { declared };
@@ -194,7 +194,7 @@ fn resolve_rule(scenario: &Scenario, profile: Profile, translation: &Translation
     }
 }
 
-/// Why `expect always linearizable` and `explore loom` do not mix.
+/// The reason `expect always linearizable` and `explore loom` do not mix.
 const LINEARIZABLE_UNDER_LOOM: &str = "`expect always linearizable` cannot be checked under loom: loom's C11 memory model lets a load return a value older than the real-time order the history records, so the check would report violations no real CPU shows; check linearizability in a scenario explored only by shuttle, which is sequentially consistent";
 
 fn has_loom(scenario: &Scenario) -> bool {

@@ -2,7 +2,7 @@
 //! budgets, knobs and expectations.
 //!
 //! A concurrent scenario keeps the single-threaded `ops` blocks as the
-//! setup that runs before the threads start; the threads then run at the
+//! setup that runs before the threads start. The threads then run at the
 //! same time, each as one credential. [`super::concurrent`] turns this into
 //! a [`crate::plan::Plan`].
 //!
@@ -35,7 +35,7 @@ pub struct Concurrent {
 }
 
 impl Concurrent {
-    /// Whether the scenario declares anything concurrent.
+    /// Returns whether the scenario declares anything concurrent.
     pub fn is_empty(&self) -> bool {
         self.threads.is_empty() && self.explorers.is_empty() && self.knobs.is_empty() && self.expectations.is_empty()
     }
@@ -59,7 +59,7 @@ pub struct ThreadOp {
     pub expect: Option<Vec<Vec<Check>>>,
 }
 
-/// What a thread operation does.
+/// The action of a thread operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ThreadAction {
     /// A syscall; `access` is [`Access::RcuOnly`] after the `rcu_only`
@@ -96,13 +96,13 @@ pub struct Expectation {
 }
 
 impl Expectation {
-    /// Whether the expectation applies to runs of `design`.
+    /// Returns whether the expectation applies to runs of `design`.
     pub fn applies_to(&self, design: &str) -> bool {
         self.designs.is_empty() || self.designs.iter().any(|name| name == design)
     }
 }
 
-/// What an expectation requires.
+/// The requirement of an expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExpectKind {
     /// `expect always PROPERTY`.
@@ -127,7 +127,7 @@ impl Property {
     pub const ALL: [Property; 5] =
         [Property::NoUseAfterFree, Property::NoDoubleFree, Property::NoLeak, Property::Invariants, Property::Linearizable];
 
-    /// The name used in scenario files.
+    /// Returns the name used in scenario files.
     pub fn name(self) -> &'static str {
         match self {
             Property::NoUseAfterFree => "no-use-after-free",
@@ -138,7 +138,7 @@ impl Property {
         }
     }
 
-    /// The arena report class the property forbids, if it is one.
+    /// Returns the arena report class the property forbids, if it is one.
     pub fn report_class(self) -> Option<&'static str> {
         match self {
             Property::NoUseAfterFree => Some("use-after-free"),
@@ -165,7 +165,7 @@ pub enum Modality {
     Never,
 }
 
-/// What a result expectation looks at.
+/// The subject of a result expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// `THREAD.INDEX`: the syscall result of a thread's operation,

@@ -5,11 +5,11 @@
 //! unless an `expect finds CLASS` line for the design names its class, so
 //! `no-use-after-free`, `no-double-free`, `no-leak` and `invariants` hold
 //! by default and writing them only states the intent. Setup and thread
-//! operations with `=> CHECKS` must give one of their alternatives,
-//! `always` results must hold, `never` results must not, and
-//! `expect always linearizable` runs the linearizability checker on the
-//! execution's history (the weak list specification for any design but
-//! `rbtree-rwlock`, whose list is atomic). Results are syscall results:
+//! operations with `=> CHECKS` must give one of their alternatives.
+//! `always` results must hold and `never` results must not. `expect always
+//! linearizable` runs the linearizability checker on the execution's
+//! history, with the weak list specification for any design but
+//! `rbtree-rwlock`, whose list is atomic. Results are syscall results:
 //! each model outcome goes through the [`crate::oracle::Finish`] the oracle
 //! recorded for the call.
 //!
@@ -45,7 +45,7 @@ pub struct Resolved {
     pub rule: Rule,
 }
 
-/// What a resolved expectation checks.
+/// The check of a resolved expectation.
 #[derive(Debug, Clone)]
 pub enum Rule {
     Finds(String),
@@ -85,8 +85,8 @@ impl ScenarioEvaluator {
         finds.filter_map(|resolved| if let Rule::Finds(class) = &resolved.rule { Some(class.as_str()) } else { None }).collect()
     }
 
-    /// The syscall result of `op` in `execution`, `None` if the model did
-    /// not record the operation (a checker-internal error).
+    /// Computes the syscall result of `op` in `execution`, `None` if the
+    /// model did not record the operation (a checker-internal error).
     fn result_of(op: &PlannedOp, execution: &Execution) -> Option<SysResult> {
         match &op.planned {
             Planned::Constant(result) => Some(result.clone()),
@@ -114,8 +114,8 @@ impl ScenarioEvaluator {
         ))
     }
 
-    /// Whether a result rule holds in `execution`; `None` when the result
-    /// is missing.
+    /// Returns whether a result rule is met in `execution` and the actual
+    /// result as text, or `None` when the result is missing.
     fn rule_holds(&self, rule: &Rule, execution: &Execution) -> Option<(bool, String)> {
         match rule {
             Rule::Op { thread, index, alternatives, .. } => {
@@ -244,7 +244,7 @@ fn holds_any(alternatives: &[Vec<Check>], result: &SysResult) -> bool {
     alternatives.iter().any(|checks| checks.iter().all(|check| check_holds(check, result)))
 }
 
-/// A syscall result as reports and observations show it.
+/// Formats a syscall result as reports and observations show it.
 pub fn describe_result(result: &SysResult) -> String {
     match result {
         Ok(output) => output.to_string(),

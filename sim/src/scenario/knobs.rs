@@ -4,7 +4,7 @@
 //! ([`Capacities::explorer`]: 4 initial buckets, elasticity 2), so a
 //! resize is reachable in a few operations. The per-inode limits stay at
 //! the kernel's values (128 entries, 128 KiB of values) unless
-//! `knob limits` shrinks them; the oracle that runs the setup uses the same
+//! `knob limits` shrinks them. The oracle that runs the setup uses the same
 //! limits and accounting, so setup and model agree. Later knobs of one
 //! kind replace earlier ones; faults and mutants add up.
 
@@ -14,8 +14,8 @@ use super::ast::Scenario;
 use super::concurrent_ast::Knob;
 use crate::store_spec::Limits;
 
-/// The configuration of `scenario` with `design` as a placeholder design
-/// (the plan sets it per run), and the limits the oracle applies.
+/// Builds the configuration of `scenario` with `design` as a placeholder
+/// design (the plan sets it per run), and the limits the oracle applies.
 pub fn model_config(scenario: &Scenario, design: &str) -> (ModelConfig, Limits) {
     let production = Capacities::production();
     let mut capacities = Capacities::explorer();

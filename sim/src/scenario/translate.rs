@@ -6,7 +6,7 @@
 //! permission and handler checks against the world the setup left. An
 //! operation that reaches a store becomes a [`ModelOp`] on that store's
 //! model inode, and its [`Finish`] turns the model's store result back
-//! into the syscall result; any other operation has a constant result.
+//! into the syscall result. Any other operation has a constant result.
 //! Store `n` in order of first use is model inode `n`, and sockfs and
 //! kernfs stores carry their `user.` limits as `limited_prefix`.
 //!
@@ -38,7 +38,7 @@ use crate::store_spec::Limits;
 use crate::syscall::{SysResult, Syscall, Via, XattrCall};
 use crate::world::{Cred, Fd, FsKind, SbId, StoreId, World};
 
-/// How an operation's syscall result is found in an execution.
+/// The source of an operation's syscall result in an execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Planned {
     /// The call never reaches a store: the same result in every schedule.
@@ -263,7 +263,7 @@ fn describe_call(syscall: &Syscall, name: &str) -> String {
     }
 }
 
-/// The store of an object named by an fd name, an fd number or a path.
+/// Finds the store of an object named by an fd name, an fd number or a path.
 pub fn resolve_store(profile: Profile, world: &World, fds: &BTreeMap<String, Fd>, (_, arg): &(Pos, Arg)) -> Result<StoreId, String> {
     let via = match arg {
         Arg::Words(words) if words.len() == 1 => match fds.get(&words[0]) {

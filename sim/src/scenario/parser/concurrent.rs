@@ -153,7 +153,7 @@ impl Parser<'_> {
         Ok(alternatives)
     }
 
-    /// `KEY = NUMBER` pairs in any order, each key at most once.
+    /// Parses `KEY = NUMBER` pairs in any order and rejects a key given twice.
     fn settings(&mut self, keys: &[&str]) -> Result<Vec<(String, u64)>, ParseError> {
         let mut settings: Vec<(String, u64)> = Vec::new();
         while let Token::Word(key) = self.peek().clone() {
