@@ -76,8 +76,11 @@ pub fn run(args: Args) -> i32 {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         print_rows(&outcomes);
-        for entry in invalid.iter().chain(&internal) {
-            println!("\n{}: {}", entry.scenario, entry.error);
+        for entry in &invalid {
+            println!("\ninvalid scenario: {}", entry.error);
+        }
+        for entry in &internal {
+            println!("\nchecker-internal error in {}: {}", entry.scenario, entry.error);
         }
         print_failures(&outcomes);
         println!("\n{summary}");
