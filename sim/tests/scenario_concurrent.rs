@@ -48,6 +48,7 @@ fn explore_run(plan: &Plan, run: &PlannedRun) -> Vec<String> {
     let exploration = explore(run.explorer, &plan.config_for(&run.design, seed), Builtin, &plan.program, check)
         .unwrap_or_else(|error| panic!("{}: {} under {}: exploration did not start: {error}", plan.name, run.design, run.explorer));
 
+    eprintln!("{}: {} under {}: {} schedules, {} failing", plan.name, run.design, run.explorer, exploration.schedules, exploration.failing_schedules);
     let mut problems: Vec<String> = exploration.failures.iter().flat_map(|failure| failure.problems.clone()).collect();
     let observed = observations.lock().unwrap_or_else(|e| e.into_inner()).clone();
     problems.extend(plan.evaluate.verdict(&run.design, &observed));
