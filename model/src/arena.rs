@@ -254,8 +254,13 @@ impl Arena {
         self.len() == 0
     }
 
+    /// Records `report` once: a reader that touches the same freed object
+    /// at several fields produces one report, not one per field.
     pub fn report(&self, report: Report) {
-        self.reports.lock().unwrap_or_else(|e| e.into_inner()).push(report);
+        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if !reports.contains(&report) {
+            reports.push(report);
+        }
     }
 
     /// Every report so far.

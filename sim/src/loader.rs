@@ -16,11 +16,15 @@ pub enum Loaded {
     Concurrent(Plan),
 }
 
-/// Loads the scenario at `path`.
+/// Loads the scenario at `path`: a file with `thread` blocks becomes a
+/// plan, any other a single-threaded scenario.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    // TODO: route scenarios with threads to the concurrent loader once it
-    // exists; until then every file is single-threaded.
-    crate::scenario::load(path).map(Loaded::Sequential)
+    let scenario = crate::scenario::load(path)?;
+    if scenario.concurrent.threads.is_empty() {
+        Ok(Loaded::Sequential(scenario))
+    } else {
+        crate::scenario::load_plan(path).map(Loaded::Concurrent)
+    }
 }
 
 /// Every scenario file under `paths` (files as given, directories walked

@@ -2,13 +2,15 @@
 //! rerun needs.
 //!
 //! A token is `xattrsim-v1.` followed by the URL-safe base64 (no padding)
-//! of a JSON object: the tool version, the scenario path and the SHA-256 of
+//! of a deflate-compressed JSON object: the tool version, the scenario path and the SHA-256 of
 //! its content, the design, the runtime, the explorer with its budget and
 //! seed, the failing schedule's number, and the schedule itself (shuttle's
 //! encoded schedule or loom's execution path) when it was captured.
 //!
 //! Decoding never panics: every malformed token gets an error saying what
 //! is wrong and what a token looks like.
+
+use std::io::{Read, Write};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,6 +19,10 @@ use xattr_model::explore::{Explorer, Schedule};
 
 /// The prefix of every token of this format version.
 pub const PREFIX: &str = "xattrsim-v1.";
+
+/// The largest decompressed token accepted, so a hostile token cannot make
+/// replay allocate without bound.
+const MAX_TOKEN_JSON: usize = 16 << 20;
 
 /// This build's version, recorded in every token.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -111,13 +117,23 @@ impl Token {
     /// The token string.
     pub fn encode(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
-        format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(json))
+        let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let compressed = encoder.write_all(&json).and_then(|()| encoder.finish()).unwrap_or_default();
+        format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(compressed))
     }
 
     /// Parses a token string; surrounding whitespace is ignored.
     pub fn decode(text: &str) -> Result<Token, TokenError> {
         let body = text.trim().strip_prefix(PREFIX).ok_or(TokenError::Prefix)?;
-        let json = URL_SAFE_NO_PAD.decode(body).map_err(|e| TokenError::Base64(e.to_string()))?;
+        let compressed = URL_SAFE_NO_PAD.decode(body).map_err(|e| TokenError::Base64(e.to_string()))?;
+        let mut json = Vec::new();
+        flate2::read::DeflateDecoder::new(compressed.as_slice())
+            .take(MAX_TOKEN_JSON as u64 + 1)
+            .read_to_end(&mut json)
+            .map_err(|e| TokenError::Json(format!("it does not decompress: {e}")))?;
+        if json.len() > MAX_TOKEN_JSON {
+            return Err(TokenError::Json(format!("it decompresses to more than {MAX_TOKEN_JSON} bytes")));
+        }
         let token: Token = serde_json::from_slice(&json).map_err(|e| TokenError::Json(e.to_string()))?;
         if token.runtime != "loom" && token.runtime != "shuttle" {
             return Err(TokenError::Runtime(token.runtime));

@@ -67,7 +67,7 @@ fn replay_rejects_corrupt_tokens() {
     for (token, expected) in [
         ("hello", "does not start with `xattrsim-v1.`"),
         ("xattrsim-v1.!!!", "not URL-safe base64"),
-        ("xattrsim-v1.eyJ0b29sIjoiMSJ9", "not valid token JSON"),
+        ("xattrsim-v1.eyJ0b29sIjoiMSJ9", "does not decompress"),
     ] {
         let output = xattrsim(&["replay", token]);
         assert_eq!(output.status.code(), Some(BAD_INPUT), "{token}: {}", text(&output));
@@ -102,3 +102,122 @@ fn model_check_passes() {
     assert!(text(&output).contains(" 0 failed"), "{}", text(&output));
 }
 
+
+const BROKEN: &str = "sim/tests/data/broken_free_without_grace_period.scn";
+
+/// The replay commands a failure report printed.
+fn replay_tokens(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("xattrsim replay "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn check_passes_on_shipped_scenarios() {
+    let output = xattrsim(&["check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = text(&output);
+    assert!(report.contains("scenarios/races/get_during_replace.scn"), "{report}");
+    assert!(report.contains(" 0 failed;"), "{report}");
+}
+
+#[test]
+fn broken_variant_fails_and_replays() {
+    let output = xattrsim(&["check", BROKEN]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report = text(&output);
+    assert!(report.contains("use-after-free: T2#0 getxattr"), "{report}");
+    let tokens = replay_tokens(&report);
+    assert_eq!(tokens.len(), 2, "one token per failing run (loom, shuttle-pct): {report}");
+
+    for token in tokens {
+        let replayed = xattrsim(&["replay", &token]);
+        assert_eq!(replayed.status.code(), Some(1), "{}", text(&replayed));
+        let replay_report = text(&replayed);
+        assert!(replay_report.contains("the failure reproduces"), "{replay_report}");
+        assert!(replay_report.contains("use-after-free: T2#0 getxattr"), "{replay_report}");
+    }
+}
+
+#[test]
+fn replay_is_deterministic() {
+    let output = xattrsim(&["check", BROKEN]);
+    for token in replay_tokens(&text(&output)) {
+        let replayed = xattrsim(&["replay", "--verify-determinism", &token]);
+        assert!(text(&replayed).contains("deterministic: two replays gave identical"), "{}", text(&replayed));
+    }
+}
+
+fn first_token(path: &str) -> xattr_sim::token::Token {
+    let output = xattrsim(&["check", path]);
+    let tokens = replay_tokens(&text(&output));
+    xattr_sim::token::Token::decode(tokens.first().expect("a token")).expect("decodes")
+}
+
+#[test]
+fn replay_rejects_changed_scenario() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("broken.scn");
+    std::fs::copy(workspace().join(BROKEN), &copy).expect("copy");
+    let token = first_token(copy.to_str().expect("utf-8"));
+    std::fs::write(&copy, std::fs::read_to_string(&copy).expect("read") + "\n# edited\n").expect("edit");
+
+    let output = xattrsim(&["replay", &token.encode()]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("changed since the token was made"), "{}", text(&output));
+}
+
+#[test]
+fn token_from_other_version_warns_or_refuses() {
+    let mut token = first_token(BROKEN);
+    token.tool = "0.0.1".into();
+
+    let strict = xattrsim(&["replay", "--strict-version", &token.encode()]);
+    assert_eq!(strict.status.code(), Some(BAD_INPUT), "{}", text(&strict));
+    assert!(text(&strict).contains("made by xattrsim 0.0.1"), "{}", text(&strict));
+
+    let lenient = xattrsim(&["replay", &token.encode()]);
+    assert_eq!(lenient.status.code(), Some(1), "{}", text(&lenient));
+    assert!(text(&lenient).contains("the schedule may differ"), "{}", text(&lenient));
+    assert!(text(&lenient).contains("the failure reproduces"), "{}", text(&lenient));
+}
+
+#[test]
+fn run_with_explorer_flags_and_determinism_check() {
+    let output = xattrsim(&[
+        "run",
+        "scenarios/races/get_during_replace.scn",
+        "--design",
+        "rhashtable-rcu",
+        "--explorer",
+        "shuttle-random",
+        "--iterations",
+        "300",
+        "--seed",
+        "9",
+        "--verify-determinism",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(value["rows"][0]["schedules"], 300);
+    assert_eq!(value["rows"][0]["passed"], true);
+    let determinism = value["determinism"][0].as_str().expect("a determinism line");
+    assert!(determinism.starts_with("deterministic:"), "{determinism}");
+}
+
+#[test]
+fn run_loom_finds_broken_variant() {
+    let output = xattrsim(&["run", BROKEN, "--explorer", "loom", "--preemption-bound", "2"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert_eq!(replay_tokens(&text(&output)).len(), 1);
+}
+
+#[test]
+fn run_rejects_unknown_design() {
+    let output = xattrsim(&["run", "scenarios/races/get_during_replace.scn", "--design", "btree"]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT));
+    assert!(text(&output).contains("unknown design `btree`"), "{}", text(&output));
+}

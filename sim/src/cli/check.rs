@@ -168,5 +168,6 @@ fn sequential_outcome(name: &str, scenario: &crate::scenario::Scenario, failures
         problems: failures,
         token: None,
         failure: None,
+        history: None,
     }
 }

@@ -79,8 +79,9 @@ pub fn print_failures(outcomes: &[RunOutcome]) {
         for problem in &outcome.problems {
             println!("  - {problem}");
         }
-        if let Some(execution) = &outcome.failure {
-            println!("  history of the failing schedule:\n{}", indent(&history::table(execution)));
+        let table = outcome.failure.as_ref().map(|execution| history::table(execution)).or_else(|| outcome.history.clone());
+        if let Some(table) = table {
+            println!("  history of the failing schedule:\n{}", indent(&table));
         }
         if let Some(token) = &outcome.token {
             println!("  replay with:\n    {}", token.command());

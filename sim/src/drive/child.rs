@@ -31,6 +31,8 @@ pub struct ChildReport {
     pub problems: Vec<String>,
     pub schedule_index: Option<usize>,
     pub loom_path: Option<String>,
+    /// The first failing execution as a per-thread history table.
+    pub history: Option<String>,
 }
 
 fn bound_of(request: &RunRequest) -> usize {
@@ -117,6 +119,7 @@ fn from_report(plan: &Plan, request: &RunRequest, report: ChildReport) -> RunOut
         problems: report.problems,
         token,
         failure: None,
+        history: report.history,
     }
 }
 
@@ -150,6 +153,7 @@ fn aborted(
         problems: vec![problem],
         token: inprocess::token(plan, request, 0, path.map(TokenSchedule::Loom)),
         failure: None,
+        history: None,
     })
 }
 
@@ -192,5 +196,6 @@ pub fn child_main(plan: &Plan, request: &RunRequest, checkpoint: Option<&Path>) 
         problems,
         schedule_index: first.map(|failure| failure.schedule),
         loom_path,
+        history: first.map(|failure| crate::drive::history::table(&failure.execution)),
     }))
 }

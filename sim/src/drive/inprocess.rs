@@ -99,5 +99,6 @@ pub fn outcome(plan: &Plan, request: &RunRequest, exploration: Exploration, verd
         problems,
         token,
         failure: first.map(|failure| failure.execution.clone()),
+        history: None,
     }
 }

@@ -46,6 +46,9 @@ pub struct RunOutcome {
     pub token: Option<Token>,
     /// The first failing execution, when this process has it.
     pub failure: Option<Box<Execution>>,
+    /// The first failing execution's history table, when a child process
+    /// explored it.
+    pub history: Option<String>,
 }
 
 impl RunOutcome {
