@@ -72,6 +72,7 @@ pub fn run(args: Args) -> i32 {
     }
 
     print_table(&rows);
+    print_memory_costs(&registry, &designs);
     let failed = rows.iter().filter(|row| !row.result.passed()).count();
     let schedules: usize = rows.iter().map(|row| row.result.schedules).sum();
     println!(
@@ -120,6 +121,21 @@ fn print_table(rows: &[Row]) {
             row.result.schedules,
             row.result.elapsed.as_secs_f64()
         );
+    }
+}
+
+/// Each design's memory cost per inode for one small xattr
+/// (`user.test=foo`), beside the kernel's published figure.
+fn print_memory_costs(registry: &Registry<StdRuntime>, designs: &[String]) {
+    println!("\nmemory per inode for one small xattr (user.test=foo), from the kernel struct sizes each design models:");
+    for design in designs {
+        let Ok(entry) = registry.get(design) else { continue };
+        let cost = (entry.memory_cost)(&[("user.test".len(), "foo".len())]);
+        let published = match cost.published {
+            Some((bytes, source)) => format!("published: about {bytes} bytes ({source})"),
+            None => "no published figure".to_owned(),
+        };
+        println!("  {design:<15} {:>5} bytes   {published}", cost.total());
     }
 }
 
