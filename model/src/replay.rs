@@ -5,7 +5,7 @@
 //! scheduler. loom keeps its execution path to itself, so
 //! [`loom_schedule`] re-explores up to the failing schedule number with
 //! loom's checkpoint file written before every iteration and stops right
-//! before running it: the file then holds that schedule's path. [`replay`]
+//! before running it: the file then contains that schedule's path. [`replay`]
 //! loads the path and runs exactly one iteration.
 //!
 //! Both depend on the exploration being deterministic: the same program,
@@ -19,7 +19,7 @@ use crate::explore::{Check, Designs, Schedule};
 use crate::program::{execute, Execution, Program};
 use crate::runtime::Runtime;
 
-/// Why a schedule could not be captured or replayed.
+/// The reasons a schedule cannot be captured or replayed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
     #[error("the shuttle schedule {schedule:?} is not valid: {reason}")]
@@ -219,7 +219,7 @@ pub fn loom_schedule<D: Designs + Clone>(
 }
 
 /// Explores with loom's checkpoint written before every iteration, so that
-/// if loom aborts the process, `checkpoint` holds the aborting schedule's
+/// if loom aborts the process, `checkpoint` contains the aborting schedule's
 /// path. Returns normally only if the exploration finished.
 #[cfg(feature = "loom")]
 pub fn explore_loom_checkpointed<D: Designs + Clone>(

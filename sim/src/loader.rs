@@ -27,8 +27,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     }
 }
 
-/// Every scenario file under `paths` (files as given, directories walked
-/// recursively), sorted so runs are reproducible.
+/// Lists every scenario file under `paths` (files as given, directories
+/// walked recursively), sorted so runs are reproducible.
 pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {

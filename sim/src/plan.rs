@@ -27,7 +27,7 @@ pub struct PlannedRun {
     pub explorer: Explorer,
 }
 
-/// What an exploration observed, across all its schedules.
+/// The results and findings an exploration observed across all its schedules.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observations {
     /// (thread, operation index, result as text) seen in some schedule.
@@ -36,7 +36,7 @@ pub struct Observations {
     pub findings: BTreeSet<String>,
 }
 
-/// How a scenario's expectations judge executions.
+/// The judge of executions that a scenario's expectations define.
 pub trait Evaluate: Send + Sync {
     /// Problems of one execution: each is a violated property or a result
     /// that must never be observed. Expected findings are not problems.
@@ -62,8 +62,8 @@ pub struct Plan {
     pub config: ModelConfig,
     pub program: Program,
     pub runs: Vec<PlannedRun>,
-    /// Why loom cannot explore this scenario, if it cannot (for example
-    /// more than 4 spawned threads counting the rehash worker).
+    /// The reason loom cannot explore this scenario, if it cannot (for
+    /// example more than 4 spawned threads counting the rehash worker).
     pub loom_refusal: Option<String>,
     pub evaluate: Arc<dyn Evaluate>,
 }
@@ -80,7 +80,7 @@ impl fmt::Debug for Plan {
 }
 
 impl Plan {
-    /// The model configuration of one run.
+    /// Returns the model configuration of one run.
     pub fn config_for(&self, design: &str, seed: u64) -> ModelConfig {
         let mut config = self.config.clone();
         config.design = design.to_owned();

@@ -100,7 +100,7 @@ pub struct Token {
     pub schedule: Option<TokenSchedule>,
 }
 
-/// Why a token could not be decoded.
+/// The reasons a token cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("invalid replay token: it does not start with `{PREFIX}` (a token looks like `{PREFIX}eyJ0b29s...`; copy it whole from the failure report)")]
@@ -114,7 +114,7 @@ pub enum TokenError {
 }
 
 impl Token {
-    /// The token string.
+    /// Encodes the token as its string form.
     pub fn encode(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
         let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
@@ -141,7 +141,7 @@ impl Token {
         Ok(token)
     }
 
-    /// The command that replays this token.
+    /// Returns the command that replays this token.
     pub fn command(&self) -> String {
         format!("xattrsim replay {}", self.encode())
     }

@@ -38,7 +38,7 @@ pub struct Invalid {
     pub error: String,
 }
 
-/// What `check --json` prints.
+/// The document `check --json` prints.
 #[derive(Debug, Serialize)]
 struct Report {
     rows: Vec<RunRow>,
@@ -134,7 +134,7 @@ fn check_file(
     }
 }
 
-/// The seed an explorer carries (loom has none; design B's hash uses 0).
+/// Returns the seed an explorer carries (loom has none, so design B's hash uses 0).
 pub fn seed_of(explorer: xattr_model::explore::Explorer) -> u64 {
     use xattr_model::explore::Explorer;
     match explorer {
@@ -154,8 +154,8 @@ pub fn total_of(explorer: xattr_model::explore::Explorer) -> Option<u64> {
     }
 }
 
-/// One row for a single-threaded scenario: the oracle and every design it
-/// names, under every profile it names.
+/// Builds the row of a single-threaded scenario, which covers the oracle and
+/// every design it names under every profile it names.
 fn sequential_outcome(name: &str, scenario: &crate::scenario::Scenario, failures: Vec<String>) -> RunOutcome {
     let runs = scenario.profiles.len() * (1 + scenario.designs.len());
     RunOutcome {

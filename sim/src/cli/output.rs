@@ -47,7 +47,7 @@ impl fmt::Display for Summary {
     }
 }
 
-/// The explorer column: its name (the budget is in `--json` output).
+/// Formats the explorer column: the name only, because `--json` output has the budget.
 fn explorer_label(explorer: &Explorer) -> String {
     match explorer {
         Explorer::Std { .. } => "sequential".into(),
@@ -55,7 +55,7 @@ fn explorer_label(explorer: &Explorer) -> String {
     }
 }
 
-/// The table of runs.
+/// Prints the table of runs.
 pub fn print_rows(outcomes: &[RunOutcome]) {
     let width = outcomes.iter().map(|o| o.scenario.len()).max().unwrap_or(8).clamp(8, 60);
     println!("{:<width$}  {:<15} {:<14} {:>9}  result", "scenario", "design", "explorer", "schedules");

@@ -1,5 +1,5 @@
 //! `xattrsim replay TOKEN`: reruns exactly the schedule a failure report
-//! gave, and says whether the failure still happens.
+//! gave, and reports whether the failure still happens.
 //!
 //! The token fixes the scenario (by path and content hash), design,
 //! runtime, explorer, seed and schedule. A token from another xattrsim

@@ -21,7 +21,7 @@ use crate::drive::{inprocess, DriveError, RunOutcome, RunRequest};
 use crate::plan::Plan;
 use crate::token::TokenSchedule;
 
-/// What a loom child prints on stdout.
+/// The report a loom child prints on stdout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChildReport {
     pub sha256: String,
@@ -75,7 +75,7 @@ fn wait(mut command: Command, progress: &Progress) -> Result<Output, DriveError>
     }
 }
 
-/// The last lines of a child's stderr, for the failure message.
+/// Returns the last lines of a child's stderr, for the failure message.
 fn stderr_tail(output: &Output) -> String {
     let text = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = text.lines().filter(|line| !line.trim().is_empty()).collect();
@@ -123,7 +123,7 @@ fn from_report(plan: &Plan, request: &RunRequest, report: ChildReport) -> RunOut
     }
 }
 
-/// The child died: report it, and capture the aborting schedule with a
+/// Reports a child that died, and captures the aborting schedule with a
 /// checkpointing child.
 fn aborted(
     plan: &Plan,
@@ -157,9 +157,9 @@ fn aborted(
     })
 }
 
-/// The child's side: explore and print a [`ChildReport`]; with
-/// `checkpoint`, explore with loom's checkpoint written before every
-/// iteration and print nothing.
+/// Runs the child's side: explores and returns a [`ChildReport`]. With
+/// `checkpoint`, it explores with loom's checkpoint written before every
+/// iteration and returns nothing.
 pub fn child_main(plan: &Plan, request: &RunRequest, checkpoint: Option<&Path>) -> Result<Option<ChildReport>, DriveError> {
     let bound = bound_of(request);
     let config = plan.config_for(&request.design, request.seed);

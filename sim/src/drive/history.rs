@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use xattr_model::program::Execution;
 
-/// The table of `execution`'s operations; setup (thread 0) comes first.
+/// Formats `execution`'s operations as a table, with setup (thread 0) first.
 pub fn table(execution: &Execution) -> String {
     let threads = execution.records.iter().map(|r| r.thread).max().unwrap_or(0) + 1;
     let mut events: Vec<(u64, usize, String)> = Vec::new();

@@ -12,8 +12,8 @@ use crate::drive::{DriveError, RunOutcome, RunRequest};
 use crate::plan::{Observations, Plan};
 use crate::token::{Token, TokenExplorer, TokenSchedule, TOOL_VERSION};
 
-/// The check closure of a plan: per-schedule problems, folding every
-/// execution into `observations`.
+/// Builds the check closure of a plan, which returns per-schedule problems
+/// and folds every execution into `observations`.
 pub fn plan_check(plan: &Plan, design: &str, observations: &Arc<Mutex<Observations>>, progress: &Progress) -> Arc<Check> {
     let evaluate = Arc::clone(&plan.evaluate);
     let observations = Arc::clone(observations);
@@ -43,7 +43,7 @@ pub fn explore_plan(plan: &Plan, request: &RunRequest, progress: &Progress) -> R
     Ok((exploration, verdict))
 }
 
-/// The text of a caught panic.
+/// Returns the text of a caught panic.
 pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<String>()
@@ -52,7 +52,7 @@ pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
-/// A token for a failure of `request` on `plan`.
+/// Builds the token for a failure of `request` on `plan`.
 pub fn token(plan: &Plan, request: &RunRequest, schedule_index: usize, schedule: Option<TokenSchedule>) -> Option<Token> {
     let explorer = TokenExplorer::from_explorer(request.explorer)?;
     let runtime = if matches!(request.explorer, Explorer::Loom { .. }) { "loom" } else { "shuttle" };

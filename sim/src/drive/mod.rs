@@ -32,7 +32,7 @@ pub struct RunRequest {
     pub seed: u64,
 }
 
-/// What one run found.
+/// The findings of one run.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub scenario: String,
@@ -89,7 +89,7 @@ impl From<&RunOutcome> for RunRow {
     }
 }
 
-/// Why a run could not be performed (not a property violation).
+/// The reasons a run could not be performed (not property violations).
 #[derive(Debug, thiserror::Error)]
 pub enum DriveError {
     #[error("{0}")]

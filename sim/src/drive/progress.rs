@@ -18,8 +18,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress display for a run of `total` schedules (`None` if
-    /// unknown), labelled `label`; hidden unless stderr is a terminal.
+    /// Creates a progress display for a run of `total` schedules (`None` if
+    /// unknown), labelled `label`. It stays hidden unless stderr is a terminal.
     pub fn new(label: &str, total: Option<u64>, enabled: bool) -> Self {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = match total {
@@ -40,7 +40,7 @@ impl Progress {
         Progress { done: Arc::new(AtomicU64::new(0)), bar, started: Instant::now() }
     }
 
-    /// A progress that never draws.
+    /// Creates a progress display that never draws.
     pub fn hidden() -> Self {
         Progress::new("", None, false)
     }
