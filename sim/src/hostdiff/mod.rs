@@ -6,7 +6,7 @@
 //! A run draws `ops` calls in sequences of `seq_len` (see [`generator`]).
 //! Each sequence runs on fresh objects ([`objects`]) in the sandbox
 //! ([`sandbox`]), as the caller and, when the caller is root, again on a
-//! thread switched to an unprivileged test user ([`execute`]). The
+//! thread switched to an unprivileged test user ([`mod@execute`]). The
 //! profile comes from the kernel-version table ([`kernel_version`]) unless
 //! given. After a difference where a set or remove succeeded on at least
 //! one side, the rest of that execution is not compared, because the two

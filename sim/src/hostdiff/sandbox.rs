@@ -189,7 +189,11 @@ fn is_tmpfs(path: &Path) -> bool {
     let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: `path` is a NUL-terminated C string and `stat` is writable.
     let ret = unsafe { libc::statfs(path.as_ptr(), &mut stat) };
-    ret == 0 && i64::from(stat.f_type) == TMPFS_MAGIC
+    // `f_type`'s integer type differs between architectures; the
+    // conversion is a no-op only on some of them.
+    #[allow(clippy::useless_conversion)]
+    let f_type = i64::from(stat.f_type);
+    ret == 0 && f_type == TMPFS_MAGIC
 }
 
 fn mount_tmpfs(path: &Path, nr_inodes: u64) -> Result<(), i32> {

@@ -26,7 +26,8 @@
 //! ```
 //!
 //! The concurrent declarations (`design`, `thread`, `explore`, `knob`,
-//! `expect`) are parsed in [`concurrent`], whose docs continue the grammar.
+//! `expect`) are parsed in the `concurrent` submodule, whose docs continue
+//! the grammar.
 
 mod concurrent;
 
