@@ -78,6 +78,21 @@ pub enum Accounting {
     NetDelta,
 }
 
+/// When design B's deferred rehash work runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RehashWorker {
+    /// A worker thread is spawned when a resize is scheduled and runs beside
+    /// the program's threads, so explorers interleave the rehash with
+    /// readers and writers. Under loom this multiplies the state space of
+    /// any program that crosses a resize threshold.
+    Thread,
+    /// The scheduled work runs only when the program's threads have
+    /// finished, as a workqueue that runs it late may. The table still
+    /// grows, shrinks and retires arrays, but never during an operation.
+    #[default]
+    AtFinish,
+}
+
 /// Everything that shapes one model run besides the program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelConfig {
@@ -88,6 +103,9 @@ pub struct ModelConfig {
     pub writers_serialized: bool,
     pub publication: Publication,
     pub accounting: Accounting,
+    /// When design B's rehash work runs; resize checks choose
+    /// [`RehashWorker::Thread`].
+    pub rehash_worker: RehashWorker,
     /// Seed of design B's hash; runs stay deterministic because nothing else
     /// seeds it.
     pub seed: u64,
@@ -106,6 +124,7 @@ impl ModelConfig {
             writers_serialized: true,
             publication: Publication::default(),
             accounting: Accounting::default(),
+            rehash_worker: RehashWorker::default(),
             seed: 0,
             mutants: Vec::new(),
             faults: FaultPlan::default(),

@@ -19,8 +19,14 @@ use std::time::{Duration, Instant};
 
 use crate::config::ModelConfig;
 use crate::design::{Registry, UnknownDesign};
-use crate::program::{execute, Execution, Program, ProgramError};
+use crate::program::{background_threads, execute, Execution, Program, ProgramError};
 use crate::runtime::{Runtime, StdRuntime};
+
+/// Threads loom lets one execution spawn (its `MAX_THREADS` is 5 including
+/// the main thread). A design B program keeps one for the rehash worker, so
+/// it may have at most 3 threads under loom; further worker requests in the
+/// same execution wait until the program finishes.
+pub const LOOM_MAX_SPAWNED_THREADS: usize = 4;
 
 /// How schedules are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,8 +122,8 @@ pub enum ExploreError {
     UnknownDesign(#[from] UnknownDesign),
     #[error(transparent)]
     Program(#[from] ProgramError),
-    #[error("loom allows at most 4 spawned threads; the program has {0}")]
-    TooManyThreadsForLoom(usize),
+    #[error("loom allows at most 4 spawned threads; the program has {threads} and the design may spawn {background} more")]
+    TooManyThreadsForLoom { threads: usize, background: usize },
     #[error("{0} is not built into this binary (build with its cargo feature)")]
     NotBuilt(&'static str),
 }
@@ -192,8 +198,9 @@ pub fn explore<D: Designs + Clone>(
 ) -> Result<Exploration, ExploreError> {
     designs.registry::<StdRuntime>().get(&config.design)?;
     program.validate(config)?;
-    if matches!(explorer, Explorer::Loom { .. }) && program.threads.len() > 4 {
-        return Err(ExploreError::TooManyThreadsForLoom(program.threads.len()));
+    let background = background_threads(&config.design);
+    if matches!(explorer, Explorer::Loom { .. }) && program.threads.len() + background > LOOM_MAX_SPAWNED_THREADS {
+        return Err(ExploreError::TooManyThreadsForLoom { threads: program.threads.len(), background });
     }
 
     let started = Instant::now();

@@ -347,6 +347,17 @@ impl<R: Runtime> XattrInode<R> {
         }
     }
 
+    /// Lets the store finish its background work (see [`Store::quiesce`]);
+    /// call once no program thread runs.
+    pub fn quiesce(&self, env: &Env<R>, ctx: &OpCtx) {
+        if self.is_evicted() {
+            return;
+        }
+        if let Some(store) = self.store(env, ctx) {
+            store.quiesce(env, ctx);
+        }
+    }
+
     /// Whether the inode has been evicted.
     pub fn is_evicted(&self) -> bool {
         self.evicted.load(Ordering::SeqCst)

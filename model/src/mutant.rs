@@ -33,11 +33,25 @@ pub enum Mutant {
     /// Design B replaces an entry by removing it and then inserting the new
     /// one, so a concurrent get can return `ENODATA`.
     ReplaceAsRemoveInsert,
+    /// Design B's lookup searches only the array it started in and never
+    /// follows `future_tbl`, so an entry the worker already moved is
+    /// missed during a resize.
+    LookupOldTableOnly,
+    /// Design B's lookup treats any nulls marker as the end of its own
+    /// chain, so a walk a move carried into another chain does not restart.
+    NoRestartOnForeignNulls,
+    /// Design B's rehash moves an entry by linking a copy into the new
+    /// array and freeing the original through RCU, so a writer holding the
+    /// original from its lookup finds it nowhere.
+    RehashCopiesEntries,
+    /// Design B's rehash frees the old bucket array at once instead of
+    /// through `call_rcu`, so a reader still walking it reads freed memory.
+    FreeTableWithoutGracePeriod,
 }
 
 impl Mutant {
     /// Every mutant, in catalog order.
-    pub const ALL: [Mutant; 7] = [
+    pub const ALL: [Mutant; 11] = [
         Mutant::FreeWithoutGracePeriod,
         Mutant::CallbackOnCurrentGracePeriod,
         Mutant::ReadAfterUnlock,
@@ -45,6 +59,10 @@ impl Mutant {
         Mutant::RelaxedStorePublish,
         Mutant::NonAtomicLimitCheck,
         Mutant::ReplaceAsRemoveInsert,
+        Mutant::LookupOldTableOnly,
+        Mutant::NoRestartOnForeignNulls,
+        Mutant::RehashCopiesEntries,
+        Mutant::FreeTableWithoutGracePeriod,
     ];
 
     /// The name used in scenario files, tokens and on the command line.
@@ -57,6 +75,10 @@ impl Mutant {
             Mutant::RelaxedStorePublish => "relaxed-store-publish",
             Mutant::NonAtomicLimitCheck => "non-atomic-limit-check",
             Mutant::ReplaceAsRemoveInsert => "replace-as-remove-insert",
+            Mutant::LookupOldTableOnly => "lookup-old-table-only",
+            Mutant::NoRestartOnForeignNulls => "no-restart-on-foreign-nulls",
+            Mutant::RehashCopiesEntries => "rehash-copies-entries",
+            Mutant::FreeTableWithoutGracePeriod => "free-table-without-grace-period",
         }
     }
 
@@ -70,6 +92,14 @@ impl Mutant {
             Mutant::RelaxedStorePublish => "loom: causality violation on the store's cell",
             Mutant::NonAtomicLimitCheck => "loom, shuttle: committed counters over the limit",
             Mutant::ReplaceAsRemoveInsert => "loom, shuttle: get returns ENODATA during a replace",
+            Mutant::LookupOldTableOnly => "loom, shuttle: get returns ENODATA for an entry present during a grow",
+            Mutant::NoRestartOnForeignNulls => {
+                "none: equivalent in this model. Rehash moves take a chain's tail first and every lookup also \
+                 searches future_tbl, so a carried walk has already seen the rest of its chain; the restart \
+                 matters only when callers move objects between tables, which simple_xattr never does"
+            }
+            Mutant::RehashCopiesEntries => "loom, shuttle: a remove during a move fails or frees the entry twice",
+            Mutant::FreeTableWithoutGracePeriod => "loom, shuttle: arena use-after-free of a bucket_table",
         }
     }
 }

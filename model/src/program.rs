@@ -164,7 +164,7 @@ impl Execution {
 pub enum ProgramError {
     #[error("operation {op} of thread {thread} names inode {inode}, but the program has {count} inodes (0 to {last})", last = count.saturating_sub(1))]
     NoSuchInode { thread: usize, op: usize, inode: usize, count: usize },
-    #[error("the program has {threads} threads, but the runtime's RCU has room for {max} (the main thread counts)")]
+    #[error("the program needs {threads} thread numbers, but the runtime's RCU has room for {max} (the main thread and design B's rehash worker count)")]
     TooManyThreads { threads: usize, max: usize },
 }
 
@@ -183,16 +183,24 @@ impl Program {
                 }
             }
         }
-        if self.threads.len() + 1 > config.capacities.max_threads {
-            return Err(ProgramError::TooManyThreads { threads: self.threads.len() + 1, max: config.capacities.max_threads });
+        let needed = self.threads.len() + 1 + background_threads(&config.design);
+        if needed > config.capacities.max_threads {
+            return Err(ProgramError::TooManyThreads { threads: needed, max: config.capacities.max_threads });
         }
         Ok(())
     }
 }
 
+/// Threads a design may spawn besides the program's, each needing its own
+/// thread number: design B's deferred rehash worker.
+pub fn background_threads(design: &str) -> usize {
+    usize::from(design == crate::design::RHASHTABLE_RCU)
+}
+
 /// The state the threads of one execution share.
 struct World<R: Runtime> {
-    env: Env<R>,
+    /// Shared so design B's deferred worker threads can hold it.
+    env: Arc<Env<R>>,
     inodes: Vec<XattrInode<R>>,
     clock: AtomicU64,
     records: Mutex<Vec<OpRecord>>,
@@ -249,6 +257,9 @@ impl<R: Runtime> World<R> {
     /// after every spawned thread has joined.
     fn finish(&self, ctx: &OpCtx) -> (Vec<Vec<(String, Vec<u8>)>>, Vec<(usize, usize)>) {
         for inode in &self.inodes {
+            inode.quiesce(&self.env, ctx);
+        }
+        for inode in &self.inodes {
             if let Err(message) = inode.assert_invariants(&self.env) {
                 let design = self.env.design.name.to_owned();
                 self.env.arena.report(Report::Invariant { design, message });
@@ -272,7 +283,11 @@ impl<R: Runtime> World<R> {
 /// Runs `program` once on runtime `R`. Call it inside the explorer's
 /// closure: every primitive is created here.
 pub fn execute<R: Runtime>(config: &ModelConfig, design: DesignEntry<R>, program: &Program) -> Execution {
-    let env = Env::<R>::new(config.clone(), design);
+    let env = Env::<R>::new_shared(config.clone(), design);
+    if R::NAME == "loom" {
+        let spare = crate::explore::LOOM_MAX_SPAWNED_THREADS.saturating_sub(program.threads.len());
+        env.set_spare_threads(spare);
+    }
     let inodes =
         program.inodes.iter().enumerate().map(|(id, spec)| XattrInode::new(&env, id, spec.limited_prefix.clone())).collect();
     let world = Arc::new(World { env, inodes, clock: AtomicU64::new(0), records: Mutex::new(Vec::new()) });

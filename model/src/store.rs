@@ -63,6 +63,13 @@ pub trait Store<R: Runtime>: Send + Sync + 'static {
     /// `simple_xattr_space`. The caller guarantees exclusivity.
     fn simple_xattrs_free(&self, env: &Env<R>, ctx: &OpCtx) -> usize;
 
+    /// Waits for the design's background work (design B's deferred rehash
+    /// worker) and runs any that is still pending, so the store is at rest
+    /// for [`Store::assert_invariants`]. Called on the main thread once the
+    /// program's threads have joined. Designs without background work keep
+    /// the default, which does nothing.
+    fn quiesce(&self, _env: &Env<R>, _ctx: &OpCtx) {}
+
     /// How displaced entries must be freed.
     fn reclaim(&self) -> Reclaim;
 

@@ -1,33 +1,55 @@
 //! Design B, `rhashtable-rcu`: the store since v7.1 (fs/xattr.c with
-//! lib/rhashtable.c underneath).
+//! lib/rhashtable.c and include/linux/rhashtable.h underneath).
 //!
-//! A hash table of buckets whose chains are linked by atomic pointer words.
+//! A resizable hash table whose chains are linked by atomic pointer words.
 //! Get and list take no lock: they run under RCU and follow links with
-//! `rcu_dereference`. List walks the buckets one at a time with no snapshot,
-//! so it is not atomic with respect to writers. Insert, replace and remove
-//! each take the bucket lock, but the lookup that decides between them does
-//! not: `simple_xattr_set` relies on the caller's inode lock to serialize
-//! writers, exactly as the kernel comment says. Insert does not check for
-//! duplicates (`rhashtable_insert_fast`). Replace swaps the old entry for the
-//! new one with a single pointer store, so a reader sees one or the other.
+//! `rcu_dereference`. Insert, replace and remove each take a bucket lock,
+//! but the lookup that decides between them does not: `simple_xattr_set`
+//! relies on the caller's inode lock to serialize writers, exactly as the
+//! kernel comment says. Insert does not check for duplicates
+//! (`rhashtable_insert_fast`). Replace swaps the old entry for the new one
+//! with a single pointer store, so a reader sees one or the other.
 //! Displaced entries are freed through `call_rcu`.
 //!
-//! Chains end in a nulls marker that names their bucket (an odd pointer
-//! word); a lookup that ends on another bucket's marker restarts, as
-//! `__rhashtable_lookup` does, because a concurrent move may have carried
-//! the reader into another chain.
+//! The table resizes incrementally while readers run. The parts live in
+//! one file per concept:
+//! - [`table`]: a bucket array with its own seed, locks, nulls markers and
+//!   the grow and shrink thresholds;
+//! - [`lookup`]: lookups across the current and future arrays, with the
+//!   restart on a foreign nulls marker, and insert, remove and replace;
+//! - [`resize`]: the deferred worker that moves entries bucket by bucket
+//!   by relinking the same node, and the forced rehash;
+//! - [`walk`]: the list walk, which can return a name twice during a resize.
 //!
-//! Each bucket array gets its own hash seed, derived from the run seed and
-//! the array's number, so runs are deterministic.
+//! Sizes, production against loom and shuttle (from
+//! [`Capacities`](crate::config::Capacities)):
 //!
-//! Limitations: the table never resizes, so `future_tbl`, the deferred
-//! rehash worker and the list walker's restart are not modelled yet; the
-//! `rhashtable_insert_slow` fault point is reached by every insert.
+//! | parameter | kernel (`Capacities::production`) | explorers (`Capacities::explorer`) |
+//! |---|---|---|
+//! | first array | 64 buckets (`HASH_DEFAULT_SIZE`) | 4 buckets |
+//! | minimum size (automatic shrinking stops here) | 4 (`HASH_MIN_SIZE`) | 2 |
+//! | elasticity (chain length that forces a rehash) | 16 (`RHT_ELASTICITY`) | 2 |
+//! | grow | above 75% full, to twice the size | same rule: the 4th entry of 4 buckets |
+//! | shrink | below 30% full, to `roundup_pow_of_two(nelems * 3 / 2)` | same rule: 8 buckets shrink at 1 entry |
+//!
+//! Invariants, checked by [`Store::assert_invariants`] once the program's
+//! threads and the worker have finished: every entry is linked into exactly
+//! one chain of the current array, the one its hash in that array names;
+//! every chain ends in its own nulls marker; no `future_tbl` is left and no
+//! retired or freed array is reachable from the table; `nelems` equals the
+//! number of linked entries; names are unique.
+//!
+//! Limitations: every insert reaches the `rhashtable_insert_slow` fault
+//! point; array allocation never fails; nested tables are not modelled.
 
-use std::hash::Hasher;
+mod lookup;
+mod resize;
+mod table;
+mod walk;
+
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use siphasher::sip::SipHasher13;
+use std::sync::Arc;
 
 use crate::arena::{Life, RawHandle};
 use crate::ctx::{LockClass, OpCtx};
@@ -36,241 +58,139 @@ use crate::design::{DesignEntry, RHASHTABLE_RCU};
 use crate::entry::simple_xattr_space;
 use crate::env::Env;
 use crate::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
-use crate::fault::FaultPoint;
 use crate::memory::{entry_items, kmalloc_size, MemoryCost};
 use crate::mutant::Mutant;
-use crate::rcu::Rcu;
 use crate::runtime::{AtomicUsizeApi, Runtime, TrackedCellApi};
 use crate::store::{GetOutput, Reclaim, Store, StoreHeader};
 use crate::sync::Mutex;
+
+pub use table::{is_nulls, mix_seed, nulls_marker, BucketTable, TABLE_KIND};
 
 /// The registry entry of design B.
 pub fn entry<R: Runtime>() -> DesignEntry<R> {
     DesignEntry {
         name: RHASHTABLE_RCU,
         kernel: "v7.1 and later",
-        summary: "hash table with lock-free RCU readers; displaced entries freed through call_rcu",
+        summary: "resizable hash table with lock-free RCU readers; displaced entries freed through call_rcu",
         new_store: |env, ctx| Box::new(RhashStore::<R>::new(env, ctx)),
         memory_cost,
     }
 }
 
-/// The arena kind of bucket arrays.
-pub const TABLE_KIND: &str = "bucket_table";
-
-/// The nulls marker that ends a chain of bucket `bucket`.
-pub fn nulls_marker(bucket: usize) -> usize {
-    (bucket << 1) | 1
-}
-
-/// The bucket a nulls marker names, or `None` for an entry pointer.
-pub fn nulls_bucket(word: usize) -> Option<usize> {
-    (word & 1 == 1).then_some(word >> 1)
-}
-
-/// `struct bucket_table`: one array of chain heads with its seed and locks.
-pub struct BucketTable<R: Runtime> {
-    size: R::Cell<usize>,
-    hash_rnd: R::Cell<u64>,
-    buckets: Vec<R::AtomicUsize>,
-    /// The bucket locks (bit spinlocks in the kernel).
-    locks: Vec<Mutex<R, ()>>,
-}
-
-impl<R: Runtime> crate::arena::ArenaObject for BucketTable<R> {}
-
-impl<R: Runtime> BucketTable<R> {
-    fn new(size: usize, hash_rnd: u64) -> Self {
-        BucketTable {
-            size: R::Cell::new(size),
-            hash_rnd: R::Cell::new(hash_rnd),
-            buckets: (0..size).map(|bucket| R::AtomicUsize::new(nulls_marker(bucket))).collect(),
-            locks: (0..size).map(|_| Mutex::new(LockClass::Bucket, ())).collect(),
-        }
-    }
-
-    pub fn size(&self) -> usize {
-        self.size.with(|size| *size)
-    }
-
-    /// The bucket of `name`: a keyed hash of the full name, masked.
-    pub fn bucket_of(&self, name: &str) -> usize {
-        let seed = self.hash_rnd.with(|seed| *seed);
-        let mut hasher = SipHasher13::new_with_keys(seed, seed.rotate_left(32));
-        hasher.write(name.as_bytes());
-        (hasher.finish() as usize) & (self.size() - 1)
-    }
+/// `struct rhashtable`: shared with the deferred worker thread, which
+/// outlives the call that spawned it.
+pub struct Rhashtable<R: Runtime> {
+    /// `ht->tbl`: the current bucket array, as a pointer word.
+    tbl: R::AtomicUsize,
+    /// `ht->nelems`: linked entries. Updated with relaxed atomics, as the
+    /// kernel's `atomic_inc`; it only steers resizes.
+    nelems: R::AtomicUsize,
+    /// Bucket arrays created so far; numbers each array for its seed and
+    /// nulls markers. Not modelled: it only names arrays.
+    tables_created: AtomicU64,
+    /// `ht->mutex`: serializes the worker's resizes.
+    mutex: Mutex<R, ()>,
+    /// `ht->run_work`.
+    work: resize::Work<R>,
 }
 
 /// `struct simple_xattrs` since v7.1: a `struct rhashtable`.
 pub struct RhashStore<R: Runtime> {
     header: R::Cell<StoreHeader>,
-    /// The current bucket array, as a pointer word.
-    tbl: R::AtomicUsize,
-    /// Element count; Relaxed, it orders nothing.
-    nelems: R::AtomicUsize,
-    /// Bucket arrays created so far; numbers each array's seed.
-    tables_created: AtomicU64,
+    ht: Arc<Rhashtable<R>>,
 }
 
-/// splitmix64: spreads the run seed and an array number into a hash seed.
-fn mix_seed(seed: u64, table_number: u64) -> u64 {
-    let mut z = seed ^ table_number.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+impl<R: Runtime> Rhashtable<R> {
+    /// `rhashtable_init`: one empty array of the initial size.
+    fn new(env: &Env<R>, ctx: &OpCtx) -> Self {
+        let ht = Rhashtable {
+            tbl: R::AtomicUsize::new(0),
+            nelems: R::AtomicUsize::new(0),
+            tables_created: AtomicU64::new(0),
+            mutex: Mutex::new(LockClass::Table, ()),
+            work: resize::Work::new(),
+        };
+        let table = ht.alloc_table(env, ctx, env.config.capacities.initial_buckets);
+        // The store is not yet published, so a relaxed store suffices; the
+        // store's publication orders it.
+        ht.tbl.store(table.to_word(), Ordering::Relaxed);
+        ht
+    }
+
+    /// `bucket_table_alloc`: an array of `size` buckets with a fresh seed
+    /// drawn from the run seed and the array's number.
+    fn alloc_table(&self, env: &Env<R>, ctx: &OpCtx, size: usize) -> RawHandle {
+        let number = self.tables_created.fetch_add(1, Ordering::SeqCst);
+        let table = BucketTable::<R>::new(number, size, mix_seed(env.config.seed, number));
+        env.arena.alloc(ctx, &env.events, TABLE_KIND, format!("{size} buckets, array {number}"), table)
+    }
+
+    /// The arrays from `ht->tbl` along `future_tbl`, read outside the
+    /// program.
+    fn peek_tables(&self, env: &Env<R>) -> Vec<RawHandle> {
+        let mut tables = Vec::new();
+        let mut word = Env::<R>::peek_word(&self.tbl);
+        while word != 0 && tables.len() <= env.arena.len() {
+            let handle = table::handle_of(word);
+            tables.push(handle);
+            word = Env::<R>::peek_word(&env.arena.peek::<BucketTable<R>>(handle).future_tbl);
+        }
+        tables
+    }
+
+    /// Every (array, bucket, entry) linked in the arrays from `ht->tbl`
+    /// on, with the marker each chain ends in, read outside the program.
+    /// A chain longer than the arena is reported as a cycle.
+    fn peek_chains(&self, env: &Env<R>) -> Result<Vec<PeekedChain>, String> {
+        let mut chains = Vec::new();
+        for handle in self.peek_tables(env) {
+            let table: &BucketTable<R> = env.arena.peek(handle);
+            for (bucket, head) in table.buckets.iter().enumerate() {
+                let mut entries = Vec::new();
+                let mut word = Env::<R>::peek_word(head);
+                while !is_nulls(word) {
+                    if entries.len() > env.arena.len() {
+                        return Err(format!("chain {bucket} of bucket array {handle} is a cycle"));
+                    }
+                    let entry = table::handle_of(word);
+                    entries.push(entry);
+                    word = Env::<R>::peek_word(&env.peek_entry(entry).next);
+                }
+                chains.push(PeekedChain { table: handle, bucket, entries, marker: word });
+            }
+        }
+        Ok(chains)
+    }
+}
+
+/// One chain as the invariant check reads it.
+struct PeekedChain {
+    table: RawHandle,
+    bucket: usize,
+    entries: Vec<RawHandle>,
+    marker: usize,
 }
 
 impl<R: Runtime> RhashStore<R> {
     pub fn new(env: &Env<R>, ctx: &OpCtx) -> Self {
-        let store = RhashStore {
+        RhashStore {
             header: R::Cell::new(StoreHeader { design: RHASHTABLE_RCU, allocated_by: ctx.op_id() }),
-            tbl: R::AtomicUsize::new(0),
-            nelems: R::AtomicUsize::new(0),
-            tables_created: AtomicU64::new(0),
-        };
-        let table = store.alloc_table(env, ctx, env.config.capacities.initial_buckets);
-        // The store itself is not yet published, so a relaxed store suffices;
-        // the store's publication orders it.
-        store.tbl.store(table.to_word(), Ordering::Relaxed);
-        store
+            ht: Arc::new(Rhashtable::new(env, ctx)),
+        }
     }
 
-    fn alloc_table(&self, env: &Env<R>, ctx: &OpCtx, size: usize) -> RawHandle {
-        let number = self.tables_created.fetch_add(1, Ordering::SeqCst);
-        let table = BucketTable::<R>::new(size, mix_seed(env.config.seed, number));
-        env.arena.alloc(ctx, &env.events, TABLE_KIND, format!("{size} buckets"), table)
-    }
-
+    /// Reads the header the way every operation does, so a store published
+    /// without release ordering is caught by loom.
     fn touch_header(&self) {
         self.header.with(|header| debug_assert_eq!(header.design, RHASHTABLE_RCU));
     }
 
-    fn table<'a>(&self, env: &'a Env<R>, ctx: &OpCtx) -> &'a BucketTable<R> {
-        let word = Rcu::<R>::rcu_dereference(&self.tbl);
-        env.arena.get(ctx, handle_of(word))
-    }
-
-    /// `rhashtable_lookup`: the caller holds the RCU read lock.
-    fn lookup(&self, env: &Env<R>, ctx: &OpCtx, name: &str) -> Option<RawHandle> {
-        let table = self.table(env, ctx);
-        let bucket = table.bucket_of(name);
-        'restart: loop {
-            let mut word = Rcu::<R>::rcu_dereference(&table.buckets[bucket]);
-            loop {
-                if let Some(end) = nulls_bucket(word) {
-                    if end != bucket {
-                        // A move carried us into another chain: start over.
-                        continue 'restart;
-                    }
-                    return None;
-                }
-                let handle = handle_of(word);
-                let entry = env.entry(ctx, handle);
-                if entry.name_is(name) {
-                    return Some(handle);
-                }
-                word = entry.next_word();
-            }
-        }
-    }
-
-    /// Finds the link word that points at `target` in `bucket`; the caller
-    /// holds the bucket lock.
-    fn link_to<'a>(
-        &self,
-        env: &'a Env<R>,
-        ctx: &'a OpCtx,
-        table: &'a BucketTable<R>,
-        bucket: usize,
-        target: RawHandle,
-    ) -> Option<&'a R::AtomicUsize> {
-        let mut link = &table.buckets[bucket];
-        loop {
-            // Relaxed: the bucket lock orders this load after every writer's
-            // store to the chain.
-            let word = link.load(Ordering::Relaxed);
-            if nulls_bucket(word).is_some() {
-                return None;
-            }
-            let handle = handle_of(word);
-            if handle == target {
-                return Some(link);
-            }
-            link = env.entry(ctx, handle).link();
-        }
-    }
-
-    /// `rhashtable_insert_fast`: links `new` at the head of its chain.
-    fn insert(&self, env: &Env<R>, ctx: &OpCtx, new: RawHandle) -> Result<(), Errno> {
-        let table = self.table(env, ctx);
-        let entry = env.entry(ctx, new);
-        let bucket = table.bucket_of(&entry.name());
-        let guard = table.locks[bucket].lock(ctx);
-        env.faults.arrive(FaultPoint::InsertSlowPath)?;
-
-        // Relaxed: `new` is unpublished; the release below publishes it.
-        entry.next.store(table.buckets[bucket].load(Ordering::Relaxed), Ordering::Relaxed);
-        Rcu::<R>::rcu_assign_pointer(&table.buckets[bucket], new.to_word());
-        drop(guard);
-
-        self.nelems.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-
-    /// `rhashtable_remove_fast`: unlinks `old`; `ENOENT` if it is not linked.
-    fn remove(&self, env: &Env<R>, ctx: &OpCtx, old: RawHandle) -> Result<(), Errno> {
-        let table = self.table(env, ctx);
-        let bucket = table.bucket_of(&env.entry(ctx, old).name());
-        let guard = table.locks[bucket].lock(ctx);
-        let link = self.link_to(env, ctx, table, bucket, old).ok_or(Errno::ENOENT)?;
-        let next = env.entry(ctx, old).next.load(Ordering::Relaxed);
-        Rcu::<R>::rcu_assign_pointer(link, next);
-        drop(guard);
-
-        self.nelems.fetch_sub(1, Ordering::Relaxed);
-        Ok(())
-    }
-
-    /// `rhashtable_replace_fast`: one pointer store swaps `old` for `new`.
     fn replace(&self, env: &Env<R>, ctx: &OpCtx, old: RawHandle, new: RawHandle) -> Result<(), Errno> {
         if env.config.has(Mutant::ReplaceAsRemoveInsert) {
-            self.remove(env, ctx, old)?;
-            return self.insert(env, ctx, new);
+            self.ht.remove(env, ctx, old)?;
+            return self.ht.insert(env, ctx, new);
         }
-
-        let table = self.table(env, ctx);
-        let bucket = table.bucket_of(&env.entry(ctx, old).name());
-        let guard = table.locks[bucket].lock(ctx);
-        let link = self.link_to(env, ctx, table, bucket, old).ok_or(Errno::ENOENT)?;
-        let next = env.entry(ctx, old).next.load(Ordering::Relaxed);
-        // Relaxed: `new` is unpublished; the release below publishes it.
-        env.entry(ctx, new).next.store(next, Ordering::Relaxed);
-        Rcu::<R>::rcu_assign_pointer(link, new.to_word());
-        drop(guard);
-        Ok(())
-    }
-
-    /// Every entry handle, bucket by bucket, read outside the program.
-    fn peek_entries(&self, env: &Env<R>) -> Vec<(usize, RawHandle)> {
-        let table: &BucketTable<R> = env.arena.peek(handle_of(Env::<R>::peek_word(&self.tbl)));
-        let mut found = Vec::new();
-        for (bucket, head) in table.buckets.iter().enumerate() {
-            let mut word = Env::<R>::peek_word(head);
-            while nulls_bucket(word).is_none() {
-                let handle = handle_of(word);
-                found.push((bucket, handle));
-                word = Env::<R>::peek_word(&env.peek_entry(handle).next);
-            }
-        }
-        found
-    }
-}
-
-fn handle_of(word: usize) -> RawHandle {
-    match RawHandle::from_word(word) {
-        Some(handle) => handle,
-        None => panic!("checker-internal error: pointer word {word:#x} is a nulls marker, not an object"),
+        self.ht.replace(env, ctx, old, new)
     }
 }
 
@@ -278,7 +198,7 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
     fn simple_xattr_get(&self, env: &Env<R>, ctx: &OpCtx, name: &str, size: Option<usize>) -> Result<GetOutput, Errno> {
         self.touch_header();
         env.rcu_read_lock(ctx);
-        let Some(handle) = self.lookup(env, ctx, name) else {
+        let Some(handle) = self.ht.lookup(env, ctx, name) else {
             env.rcu_read_unlock(ctx);
             return Err(Errno::ENODATA);
         };
@@ -307,15 +227,15 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
         // rhashtable_lookup_fast: its own RCU section, no bucket lock held
         // across the modification that follows.
         env.rcu_read_lock(ctx);
-        let old = self.lookup(env, ctx, name);
+        let old = self.ht.lookup(env, ctx, name);
         env.rcu_read_unlock(ctx);
 
         let result = match (old, new) {
             (Some(_), _) if flags & XATTR_CREATE != 0 => Err(Errno::EEXIST),
             (Some(old), Some(new)) => self.replace(env, ctx, old, new).map(|()| Some(old)),
-            (Some(old), None) => self.remove(env, ctx, old).map(|()| Some(old)),
+            (Some(old), None) => self.ht.remove(env, ctx, old).map(|()| Some(old)),
             (None, _) if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
-            (None, Some(new)) => self.insert(env, ctx, new).map(|()| None),
+            (None, Some(new)) => self.ht.insert(env, ctx, new).map(|()| None),
             (None, None) => Ok(None),
         };
 
@@ -328,41 +248,39 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
 
     fn simple_xattr_list(&self, env: &Env<R>, ctx: &OpCtx, trusted_visible: bool) -> Result<Vec<String>, Errno> {
         self.touch_header();
-        env.rcu_read_lock(ctx);
-        let table = self.table(env, ctx);
-        let mut names = Vec::new();
-        for head in &table.buckets {
-            let mut word = Rcu::<R>::rcu_dereference(head);
-            while nulls_bucket(word).is_none() {
-                let entry = env.entry(ctx, handle_of(word));
-                let name = entry.name();
-                if trusted_visible || !name.starts_with("trusted.") {
-                    names.push(name);
-                }
-                word = entry.next_word();
-            }
-        }
-        env.rcu_read_unlock(ctx);
-        Ok(names)
+        Ok(self.ht.walk_names(env, ctx, trusted_visible))
     }
 
     fn simple_xattr_add(&self, env: &Env<R>, ctx: &OpCtx, name: &str, value: &[u8]) -> Result<(), Errno> {
         self.touch_header();
         let new = env.simple_xattr_alloc(ctx, name, value)?;
-        self.insert(env, ctx, new).inspect_err(|_| env.simple_xattr_free(ctx, new))
+        self.ht.insert(env, ctx, new).inspect_err(|_| env.simple_xattr_free(ctx, new))
     }
 
+    /// `rhashtable_free_and_destroy`: cancels the worker, then frees every
+    /// entry and every array from `ht->tbl` along `future_tbl` at once.
     fn simple_xattrs_free(&self, env: &Env<R>, ctx: &OpCtx) -> usize {
-        let table_word = self.tbl.load(Ordering::Acquire);
+        self.ht.cancel_work_sync();
+        // Acquire pairs with the worker's publication of `ht->tbl`; the wait
+        // for the worker already ordered it, this keeps loom's view explicit.
+        self.ht.tbl.load(Ordering::Acquire);
+
         let mut freed = 0;
-        for (_, handle) in self.peek_entries(env) {
+        let chains = self.ht.peek_chains(env).unwrap_or_default();
+        for handle in chains.iter().flat_map(|chain| chain.entries.iter().copied()) {
             let entry = env.entry(ctx, handle);
             freed += simple_xattr_space(&entry.name(), entry.size());
             // No grace period: the caller guarantees no reader remains.
             env.simple_xattr_free(ctx, handle);
         }
-        env.free_now(ctx, handle_of(table_word));
+        for table in self.ht.peek_tables(env) {
+            env.free_now(ctx, table);
+        }
         freed
+    }
+
+    fn quiesce(&self, env: &Env<R>, ctx: &OpCtx) {
+        self.ht.quiesce(env, ctx);
     }
 
     fn reclaim(&self) -> Reclaim {
@@ -370,37 +288,62 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
     }
 
     fn assert_invariants(&self, env: &Env<R>) -> Result<(), String> {
-        let table: &BucketTable<R> = env.arena.peek(handle_of(Env::<R>::peek_word(&self.tbl)));
-        let entries = self.peek_entries(env);
-        let mut names = Vec::new();
-        for (bucket, handle) in &entries {
-            let life = env.arena.life(*handle);
+        let tables = self.ht.peek_tables(env);
+        for table in &tables {
+            let life = env.arena.life(*table);
             if life != Life::Live {
-                return Err(format!("entry {handle} in bucket {bucket} is reachable but {life:?}"));
+                return Err(format!("bucket array {table} is reachable from the table but {life:?}"));
             }
-            let name = env.peek_entry(*handle).name();
-            if table.bucket_of(&name) != *bucket {
-                return Err(format!("entry {name:?} is in bucket {bucket}, its hash says {}", table.bucket_of(&name)));
+        }
+        if tables.len() > 1 {
+            return Err(format!("a rehash is still pending after quiescence: {} bucket arrays are chained", tables.len()));
+        }
+
+        let chains = self.ht.peek_chains(env)?;
+        let mut seen = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for chain in &chains {
+            let table: &BucketTable<R> = env.arena.peek(chain.table);
+            if chain.marker != table.marker(chain.bucket) {
+                let (array, bucket) = table::nulls_names(chain.marker);
+                return Err(format!(
+                    "chain {} of bucket array {} ends in the nulls marker of array {array}, bucket {bucket}",
+                    chain.bucket, chain.table
+                ));
             }
-            names.push(name);
+            for handle in &chain.entries {
+                let life = env.arena.life(*handle);
+                if life != Life::Live {
+                    return Err(format!("entry {handle} in bucket {} is reachable but {life:?}", chain.bucket));
+                }
+                if !seen.insert(*handle) {
+                    return Err(format!("entry {handle} is linked into more than one chain"));
+                }
+                let name = env.peek_entry(*handle).name();
+                let hashed = table.bucket_of(&name);
+                if hashed != chain.bucket {
+                    return Err(format!("entry {name:?} is in bucket {}, its hash says {hashed}", chain.bucket));
+                }
+                if !names.insert(name.clone()) {
+                    return Err(format!("duplicate name {name:?} in the table"));
+                }
+            }
         }
-        names.sort();
-        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(format!("duplicate name {:?} in the table", pair[0]));
-        }
-        let nelems = Env::<R>::peek_word(&self.nelems);
-        if nelems != entries.len() {
-            return Err(format!("nelems is {nelems} but the chains hold {} entries", entries.len()));
+
+        let nelems = Env::<R>::peek_word(&self.ht.nelems);
+        if nelems != seen.len() {
+            return Err(format!("nelems is {nelems} but the chains hold {} entries", seen.len()));
         }
         Ok(())
     }
 
     fn contents(&self, env: &Env<R>) -> Vec<(String, Vec<u8>)> {
-        let mut pairs: Vec<_> = self
-            .peek_entries(env)
-            .into_iter()
-            .map(|(_, handle)| {
-                let entry = env.peek_entry(handle);
+        let chains = self.ht.peek_chains(env).unwrap_or_default();
+        let mut pairs: Vec<_> = chains
+            .iter()
+            .flat_map(|chain| chain.entries.iter())
+            .map(|handle| {
+                let entry = env.peek_entry(*handle);
                 (entry.name(), entry.value())
             })
             .collect();
