@@ -20,11 +20,15 @@ pub enum Loaded {
 /// plan, any other a single-threaded scenario.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let scenario = crate::scenario::load(path)?;
-    if scenario.concurrent.threads.is_empty() {
-        Ok(Loaded::Sequential(scenario))
-    } else {
-        crate::scenario::load_plan(path).map(Loaded::Concurrent)
+    if !scenario.concurrent.threads.is_empty() {
+        return crate::scenario::load_plan(path).map(Loaded::Concurrent);
     }
+    if let Some(pos) = concurrent_only_line(&scenario) {
+        let expected = "a `thread` block before this line (`explore`, `knob` and `expect` apply only to scenarios with threads; add threads or remove the line)";
+        let found = "an `explore`, `knob` or `expect` line in a scenario without threads".to_owned();
+        return Err(crate::scenario::ParseError::new(&scenario.file, pos, expected, found).into());
+    }
+    Ok(Loaded::Sequential(scenario))
 }
 
 /// Lists every scenario file under `paths` (files as given, directories
@@ -50,9 +54,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, files)?;
-        } else if path.extension().is_some_and(|ext| ext == EXTENSION) {
+        } else if path.is_file() && path.extension().is_some_and(|ext| ext == EXTENSION) {
+            // `is_file` skips FIFOs and devices, which would block or never end.
             files.push(path);
         }
     }
     Ok(())
+}
+
+/// The position of the first `explore`, `knob` or `expect` line of a
+/// scenario without threads, which the single-threaded runner would ignore.
+fn concurrent_only_line(scenario: &Scenario) -> Option<crate::scenario::Pos> {
+    let concurrent = &scenario.concurrent;
+    let explorers = concurrent.explorers.iter().map(|(pos, _)| *pos);
+    let knobs = concurrent.knobs.iter().map(|(pos, _)| *pos);
+    let expectations = concurrent.expectations.iter().map(|expectation| expectation.pos);
+    explorers.chain(knobs).chain(expectations).min_by_key(|pos| (pos.line, pos.column))
 }

@@ -103,7 +103,7 @@ pub struct Token {
 /// The reasons a token cannot be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    #[error("invalid replay token: it does not start with `{PREFIX}` (a token looks like `{PREFIX}eyJ0b29s...`; copy it whole from the failure report)")]
+    #[error("invalid replay token: it does not start with `{PREFIX}` (a token looks like `{PREFIX}` followed by about 300 to 1500 letters, digits, `-` and `_`; copy it whole from the failure report)")]
     Prefix,
     #[error("invalid replay token: the text after `{PREFIX}` is not URL-safe base64 ({0}); the token may be truncated or wrapped")]
     Base64(String),

@@ -221,3 +221,49 @@ fn run_rejects_unknown_design() {
     assert_eq!(output.status.code(), Some(BAD_INPUT));
     assert!(text(&output).contains("unknown design `btree`"), "{}", text(&output));
 }
+
+#[test]
+fn sequential_scenario_rejects_concurrent_lines() {
+    let text_in = "cred alice uid=1000 gid=1000\nops as alice {\n    s = socket(AF_UNIX, SOCK_STREAM)\n}\nexpect finds use-after-free\n";
+    let (_dir, path) = write_temp("seq.scn", text_in);
+    let output = xattrsim(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("seq.scn:5:1: expected a `thread` block"), "{}", text(&output));
+}
+
+#[test]
+fn zero_budget_is_rejected() {
+    let scenario = std::fs::read_to_string(workspace().join("scenarios/races/get_during_replace.scn")).expect("read");
+    let edited = scenario.replace("iterations=500", "iterations=0");
+    let (_dir, path) = write_temp("zero.scn", &edited);
+    let output = xattrsim(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("a budget of at least 1 schedule"), "{}", text(&output));
+
+    let flag = xattrsim(&["run", "scenarios/races/get_during_replace.scn", "--iterations", "0"]);
+    assert_eq!(flag.status.code(), Some(BAD_INPUT), "{}", text(&flag));
+}
+
+#[test]
+fn loom_only_scenario_over_thread_limit_is_invalid() {
+    let threads: String = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|name| format!("thread {name} as alice {{ fgetxattr(s, \"user.a\", 16) => ENODATA }}\n"))
+        .collect();
+    let scenario = format!(
+        "design rbtree-rwlock\ncred alice uid=1000 gid=1000\nops as alice {{\n    s = socket(AF_UNIX, SOCK_STREAM)\n}}\n{threads}explore loom\n"
+    );
+    let (_dir, path) = write_temp("five.scn", &scenario);
+    let output = xattrsim(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("loom allows at most 4 spawned threads"), "{}", text(&output));
+}
+
+#[test]
+fn token_with_unknown_design_is_bad_input() {
+    let mut token = first_token(BROKEN);
+    token.design = "nope".into();
+    let output = xattrsim(&["replay", &token.encode()]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("unknown design `nope`"), "{}", text(&output));
+}

@@ -44,6 +44,8 @@ struct Report {
     rows: Vec<RunRow>,
     invalid: Vec<Invalid>,
     internal_errors: Vec<Invalid>,
+    /// Runs the plans left out, with the reason (for example loom's thread limit).
+    notes: Vec<String>,
     summary: Summary,
 }
 
@@ -65,17 +67,21 @@ pub fn run(args: Args) -> i32 {
     let mut outcomes = Vec::new();
     let mut invalid = Vec::new();
     let mut internal = Vec::new();
+    let mut notes = Vec::new();
     for file in &files {
-        check_file(file, !args.json, &mut outcomes, &mut invalid, &mut internal);
+        check_file(file, !args.json, &mut outcomes, &mut invalid, &mut internal, &mut notes);
     }
 
     let summary = Summary::new(files.len(), &outcomes, started.elapsed());
     if args.json {
         let rows = outcomes.iter().map(RunRow::from).collect();
-        let report = Report { rows, invalid: invalid.clone(), internal_errors: internal.clone(), summary };
+        let report = Report { rows, invalid: invalid.clone(), internal_errors: internal.clone(), notes, summary };
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         print_rows(&outcomes);
+        for note in &notes {
+            println!("\nnote: {note}");
+        }
         for entry in &invalid {
             println!("\ninvalid scenario: {}", entry.error);
         }
@@ -110,6 +116,7 @@ fn check_file(
     outcomes: &mut Vec<RunOutcome>,
     invalid: &mut Vec<Invalid>,
     internal: &mut Vec<Invalid>,
+    notes: &mut Vec<String>,
 ) {
     let name = file.display().to_string();
     match loader::load(file) {
@@ -119,6 +126,14 @@ fn check_file(
             Err(error) => invalid.push(Invalid { scenario: name, error: error.to_string() }),
         },
         Ok(Loaded::Concurrent(plan)) => {
+            if plan.runs.is_empty() {
+                let reason = plan.loom_refusal.clone().unwrap_or_else(|| "it declares no run".to_owned());
+                invalid.push(Invalid { scenario: name.clone(), error: format!("{name}: nothing to explore: {reason}") });
+                return;
+            }
+            if let Some(reason) = &plan.loom_refusal {
+                notes.push(format!("{name}: loom skipped: {reason}"));
+            }
             for planned in &plan.runs {
                 let request =
                     RunRequest { design: planned.design.clone(), explorer: planned.explorer, seed: seed_of(planned.explorer) };

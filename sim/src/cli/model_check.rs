@@ -21,8 +21,8 @@ pub struct Args {
     pub designs: Vec<String>,
 
     /// Schedules per case for each shuttle scheduler.
-    #[arg(long, default_value_t = 1000, value_name = "SCHEDULES")]
-    pub iterations: usize,
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..), value_name = "SCHEDULES")]
+    pub iterations: u64,
 
     /// loom's preemption bound (at most 3: larger bounds do not finish in
     /// reasonable time with three threads).
@@ -94,8 +94,8 @@ fn explorers(args: &Args, case: &Case) -> Vec<Explorer> {
     if case.loom {
         explorers.push(Explorer::Loom { preemption_bound: usize::from(args.preemption_bound) });
     }
-    explorers.push(Explorer::ShuttlePct { seed: args.seed, iterations: args.iterations, depth: 3 });
-    explorers.push(Explorer::ShuttleRandom { seed: args.seed, iterations: args.iterations });
+    explorers.push(Explorer::ShuttlePct { seed: args.seed, iterations: args.iterations as usize, depth: 3 });
+    explorers.push(Explorer::ShuttleRandom { seed: args.seed, iterations: args.iterations as usize });
     explorers
 }
 

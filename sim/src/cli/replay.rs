@@ -78,6 +78,10 @@ pub fn run(args: Args) -> i32 {
             token.tool
         ));
     }
+    if let Err(message) = validate(&token) {
+        eprintln!("error: invalid replay token: {message}");
+        return exit::BAD_INPUT;
+    }
     let plan = match load_checked(&token) {
         Ok(plan) => plan,
         Err(message) => {
@@ -93,12 +97,49 @@ pub fn run(args: Args) -> i32 {
     let result = if exact { replay_exact(&plan, &token, &args) } else { replay_exploration(&plan, &token) };
     let problems = match result {
         Ok(problems) => problems,
-        Err(message) => {
+        Err(Failed::Token(message)) => {
+            eprintln!("error: invalid replay token: {message}; copy the token whole from the failure report");
+            return exit::BAD_INPUT;
+        }
+        Err(Failed::Internal(message)) => {
             eprintln!("error: checker-internal failure during replay: {message}");
             return exit::INTERNAL;
         }
     };
     report(&token, exact, &problems, warnings, args.json)
+}
+
+/// Why a replay failed: the token's schedule is unusable, or xattrsim
+/// itself failed.
+enum Failed {
+    Token(String),
+    Internal(String),
+}
+
+impl From<xattr_model::replay::ReplayError> for Failed {
+    fn from(error: xattr_model::replay::ReplayError) -> Self {
+        use xattr_model::replay::ReplayError;
+        match error {
+            ReplayError::BadShuttleSchedule { .. }
+            | ReplayError::BadLoomPath(_)
+            | ReplayError::NoExecution
+            | ReplayError::UnknownDesign(_) => Failed::Token(error.to_string()),
+            ReplayError::Io(_) | ReplayError::NotBuilt(_) => Failed::Internal(error.to_string()),
+        }
+    }
+}
+
+/// Checks the token's fields that decoding cannot: a registered design and
+/// a budget within the explorers' limits.
+fn validate(token: &Token) -> Result<(), String> {
+    let registry = xattr_model::design::Registry::<xattr_model::runtime::StdRuntime>::builtin();
+    registry.get(&token.design).map_err(|error| error.to_string())?;
+    if let xattr_model::explore::Explorer::Loom { preemption_bound } = token.explorer.explorer() {
+        if preemption_bound > 3 {
+            return Err(format!("loom preemption bound {preemption_bound} is over the limit of 3"));
+        }
+    }
+    Ok(())
 }
 
 /// Loads the token's scenario and checks that its content is unchanged.
@@ -121,7 +162,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Replays the token's schedule and returns the problems it shows.
-fn replay_exact(plan: &Plan, token: &Token, args: &Args) -> Result<Vec<String>, String> {
+fn replay_exact(plan: &Plan, token: &Token, args: &Args) -> Result<Vec<String>, Failed> {
     let Some(schedule) = token.schedule.as_ref().map(|s| s.schedule()) else { return Ok(Vec::new()) };
     let explorer = token.explorer.explorer();
     let bound = match explorer {
@@ -133,7 +174,7 @@ fn replay_exact(plan: &Plan, token: &Token, args: &Args) -> Result<Vec<String>, 
     let check = inprocess::plan_check(plan, &token.design, &observations, &Progress::hidden());
     let run = || replay(&schedule, bound, &config, xattr_model::explore::Builtin, &plan.program, check.clone());
 
-    let replayed = run().map_err(|e| e.to_string())?;
+    let replayed = run()?;
     if !args.json {
         println!("history of the replayed schedule:\n{}", history::table(&replayed.execution));
         if args.events {
@@ -143,9 +184,10 @@ fn replay_exact(plan: &Plan, token: &Token, args: &Args) -> Result<Vec<String>, 
         }
     }
     if args.verify_determinism {
-        let again = run().map_err(|e| e.to_string())?;
+        let again = run()?;
         if again.execution != replayed.execution {
-            return Err("the schedule is not deterministic: two replays gave different event logs or histories".into());
+            let message = "the schedule is not deterministic: two replays gave different event logs or histories";
+            return Err(Failed::Internal(message.into()));
         }
         if !args.json {
             println!("deterministic: two replays gave identical event logs and histories");
@@ -156,9 +198,9 @@ fn replay_exact(plan: &Plan, token: &Token, args: &Args) -> Result<Vec<String>, 
 
 /// Explores again with the token's explorer and seed (for a token without
 /// a schedule, or from another tool version).
-fn replay_exploration(plan: &Plan, token: &Token) -> Result<Vec<String>, String> {
+fn replay_exploration(plan: &Plan, token: &Token) -> Result<Vec<String>, Failed> {
     let request = RunRequest { design: token.design.clone(), explorer: token.explorer.explorer(), seed: token.seed };
-    let outcome = drive::run(plan, &request, &Progress::hidden()).map_err(|e| e.to_string())?;
+    let outcome = drive::run(plan, &request, &Progress::hidden()).map_err(|e| Failed::Internal(e.to_string()))?;
     Ok(outcome.problems)
 }
 

@@ -43,8 +43,8 @@ pub struct Args {
 
     /// Schedules to explore with a shuttle explorer (the maximum for
     /// shuttle-dfs).
-    #[arg(long, default_value_t = 1000, value_name = "SCHEDULES")]
-    pub iterations: usize,
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..), value_name = "SCHEDULES")]
+    pub iterations: u64,
 
     /// Seed of the shuttle schedulers and of design B's hash.
     #[arg(long, default_value_t = 0, value_name = "SEED")]
@@ -164,11 +164,11 @@ fn requests(args: &Args, plan: &Plan) -> Result<Vec<RunRequest>, String> {
     };
     let explorer = match name {
         ExplorerName::Loom => Explorer::Loom { preemption_bound: usize::from(args.preemption_bound) },
-        ExplorerName::ShuttleRandom => Explorer::ShuttleRandom { seed: args.seed, iterations: args.iterations },
+        ExplorerName::ShuttleRandom => Explorer::ShuttleRandom { seed: args.seed, iterations: args.iterations as usize },
         ExplorerName::ShuttlePct => {
-            Explorer::ShuttlePct { seed: args.seed, iterations: args.iterations, depth: usize::from(args.pct_depth) }
+            Explorer::ShuttlePct { seed: args.seed, iterations: args.iterations as usize, depth: usize::from(args.pct_depth) }
         }
-        ExplorerName::ShuttleDfs => Explorer::ShuttleDfs { max_iterations: Some(args.iterations) },
+        ExplorerName::ShuttleDfs => Explorer::ShuttleDfs { max_iterations: Some(args.iterations as usize) },
     };
     Ok(designs.into_iter().map(|design| RunRequest { design, explorer, seed: args.seed }).collect())
 }

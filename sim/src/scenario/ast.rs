@@ -116,4 +116,7 @@ pub enum Check {
     Lacks(Vec<String>),
     /// A list equal to this set of names.
     Names(Vec<String>),
+    /// A list that names some name more than once (design B's walk during
+    /// a table resize).
+    Duplicates,
 }

@@ -84,6 +84,8 @@ pub enum Knob {
     Limits { max_nr: Option<usize>, max_size: Option<usize> },
     Fault(Fault),
     Mutant(Mutant),
+    /// `rehash=thread|at-finish`: when design B's deferred rehash runs.
+    Rehash(xattr_model::config::RehashWorker),
 }
 
 /// One `expect` line, limited to some designs with `on DESIGN...`.

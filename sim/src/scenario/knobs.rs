@@ -48,6 +48,7 @@ fn apply_knob(config: &mut ModelConfig, knob: &Knob) {
             }
         }
         Knob::Fault(fault) => config.faults.faults.push(*fault),
+        Knob::Rehash(worker) => config.rehash_worker = *worker,
         Knob::Mutant(mutant) => {
             if !config.mutants.contains(mutant) {
                 config.mutants.push(*mutant);

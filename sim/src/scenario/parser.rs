@@ -535,12 +535,17 @@ impl Parser<'_> {
                     "contains" => Ok(Check::Contains(self.names(true)?)),
                     "lacks" => Ok(Check::Lacks(self.names(true)?)),
                     "names" => Ok(Check::Names(self.names(false)?)),
+                    "duplicates" => Ok(Check::Duplicates),
                     _ => Errno::from_name(&word).map(Check::Errno).ok_or_else(|| {
-                        self.error_at(pos, "an expectation (ok, an errno name, a number, a string, contains, lacks, names)", format!("`{word}`"))
+                        self.error_at(
+                            pos,
+                            "an expectation (ok, an errno name, a number, a string, contains, lacks, names, duplicates)",
+                            format!("`{word}`"),
+                        )
                     }),
                 }
             }
-            _ => Err(self.error("an expectation (ok, an errno name, a number, a string, contains, lacks, names)")),
+            _ => Err(self.error("an expectation (ok, an errno name, a number, a string, contains, lacks, names, duplicates)")),
         }
     }
 

@@ -166,6 +166,11 @@ pub fn check_holds(check: &Check, result: &SysResult) -> bool {
         Check::Value(bytes) => result == &Ok(SysOutput::Value(bytes.clone())),
         Check::Contains(wanted) => names.is_some_and(|names| wanted.iter().all(|name| names.contains(name))),
         Check::Lacks(unwanted) => names.is_some_and(|names| unwanted.iter().all(|name| !names.contains(name))),
+        Check::Duplicates => names.is_some_and(|names| {
+            let mut sorted = names.clone();
+            sorted.sort();
+            sorted.windows(2).any(|pair| pair[0] == pair[1])
+        }),
         Check::Names(wanted) => names.is_some_and(|names| {
             let mut got = names.clone();
             let mut wanted = wanted.clone();
@@ -185,6 +190,7 @@ pub(crate) fn describe_check(check: &Check) -> String {
         Check::Contains(names) => format!("a list containing {names:?}"),
         Check::Lacks(names) => format!("a list without {names:?}"),
         Check::Names(names) => format!("the names {names:?}"),
+        Check::Duplicates => "a list naming some name more than once".to_owned(),
     }
 }
 

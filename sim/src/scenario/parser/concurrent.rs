@@ -23,13 +23,14 @@
 //!            | "limits" (("nr" | "size") "=" N)+
 //!            | "fault" POINT ["hit" "=" N] ["errno" "=" ERRNO]
 //!            | "mutant" NAME
+//!            | "rehash" "=" ("thread" | "at-finish")
 //! expect_line := "always" PROPERTY
 //!            | ("always" | "sometimes" | "never") target "=>" alts
 //!            | "finds" CLASS
 //! target    := WORD "." N (lexed as one word, `T2.0`) | "final" (WORD | STRING)
 //! ```
 
-use xattr_model::config::{Accounting, Publication};
+use xattr_model::config::{Accounting, Publication, RehashWorker};
 use xattr_model::errno::Errno;
 use xattr_model::explore::Explorer;
 use xattr_model::fault::{Fault, FaultPoint};
@@ -167,7 +168,12 @@ impl Parser<'_> {
             }
             self.next();
             self.next();
+            let value_pos = self.pos();
             let number = self.number(&format!("a number for `{key}`"))?;
+            if number == 0 && (key == "iterations" || key == "max") {
+                // A budget of 0 explores nothing, so every expectation would pass unchecked.
+                return Err(self.error_at(value_pos, &format!("a budget of at least 1 schedule for `{key}`"), "0".to_owned()));
+            }
             settings.push((key, number));
         }
         Ok(settings)
@@ -219,7 +225,7 @@ impl Parser<'_> {
 
     fn knob(&mut self) -> Result<Knob, ParseError> {
         let pos = self.pos();
-        let name = self.word("a knob (writers, publication, accounting, limits, fault, mutant)")?;
+        let name = self.word("a knob (writers, publication, accounting, limits, fault, mutant, rehash)")?;
         match name.as_str() {
             "writers" => self.knob_choice(&[("serialized", Knob::WritersSerialized(true)), ("unserialized", Knob::WritersSerialized(false))]),
             "publication" => self.knob_choice(&[
@@ -230,14 +236,21 @@ impl Parser<'_> {
                 ("pre-increment", Knob::Accounting(Accounting::PreIncrement)),
                 ("net-delta", Knob::Accounting(Accounting::NetDelta)),
             ]),
+            "rehash" => self.knob_choice(&[
+                ("thread", Knob::Rehash(RehashWorker::Thread)),
+                ("at-finish", Knob::Rehash(RehashWorker::AtFinish)),
+            ]),
             "limits" => self.limits_knob(),
             "fault" => self.fault_knob(),
             "mutant" => {
                 let mutant_pos = self.pos();
                 let name = self.word("a mutant name such as free-without-grace-period")?;
-                name.parse::<Mutant>().map(Knob::Mutant).map_err(|error| self.error_at(mutant_pos, &error.to_string(), format!("`{name}`")))
+                name.parse::<Mutant>().map(Knob::Mutant).map_err(|_| {
+                    let expected = format!("a mutant name ({})", Mutant::ALL.map(Mutant::name).join(", "));
+                    self.error_at(mutant_pos, &expected, format!("`{name}`"))
+                })
             }
-            _ => Err(self.error_at(pos, "a knob (writers, publication, accounting, limits, fault, mutant)", format!("`{name}`"))),
+            _ => Err(self.error_at(pos, "a knob (writers, publication, accounting, limits, fault, mutant, rehash)", format!("`{name}`"))),
         }
     }
 
@@ -268,7 +281,10 @@ impl Parser<'_> {
     fn fault_knob(&mut self) -> Result<Knob, ParseError> {
         let point_pos = self.pos();
         let name = self.word("a fault point such as simple_xattr_alloc")?;
-        let point = name.parse::<FaultPoint>().map_err(|error| self.error_at(point_pos, &error.to_string(), format!("`{name}`")))?;
+        let point = name.parse::<FaultPoint>().map_err(|_| {
+            let expected = format!("a fault point ({})", FaultPoint::ALL.map(FaultPoint::name).join(", "));
+            self.error_at(point_pos, &expected, format!("`{name}`"))
+        })?;
 
         let mut hit = 1;
         if self.is_word("hit") {
