@@ -118,6 +118,9 @@ pub struct Program {
     pub threads: Vec<Vec<ModelOp>>,
 }
 
+/// The (name, value) pairs of one inode's store.
+pub type Contents = Vec<(String, Vec<u8>)>;
+
 /// One completed operation with its invocation and response times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpRecord {
@@ -255,7 +258,7 @@ impl<R: Runtime> World<R> {
 
     /// Invariant checks, final contents and teardown, on the main thread
     /// after every spawned thread has joined.
-    fn finish(&self, ctx: &OpCtx) -> (Vec<Vec<(String, Vec<u8>)>>, Vec<(usize, usize)>) {
+    fn finish(&self, ctx: &OpCtx) -> (Vec<Contents>, Vec<(usize, usize)>) {
         for inode in &self.inodes {
             inode.quiesce(&self.env, ctx);
         }
