@@ -20,6 +20,34 @@ pub enum GetOutput {
     Value(Vec<u8>),
 }
 
+/// The step `simple_xattr_set` takes once it has looked the name up: `P`
+/// stands for the entry found, `N` for the new entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetStep<P, N> {
+    Fail(Errno),
+    Replace(P, N),
+    Remove(P),
+    Insert(N),
+    /// A remove of a missing name without `XATTR_REPLACE`: nothing to do.
+    Nothing,
+}
+
+/// Decides `simple_xattr_set`'s step from the lookup's result, the new
+/// entry (`None` removes) and the flags, in the kernel's order:
+/// `XATTR_CREATE` on a present name fails with `EEXIST`, `XATTR_REPLACE` on
+/// a missing one with `ENODATA`, so both flags together always fail.
+pub fn set_step<P, N>(found: Option<P>, new: Option<N>, flags: u32) -> SetStep<P, N> {
+    use crate::errno::{XATTR_CREATE, XATTR_REPLACE};
+    match (found, new) {
+        (Some(_), _) if flags & XATTR_CREATE != 0 => SetStep::Fail(Errno::EEXIST),
+        (Some(old), Some(new)) => SetStep::Replace(old, new),
+        (Some(old), None) => SetStep::Remove(old),
+        (None, _) if flags & XATTR_REPLACE != 0 => SetStep::Fail(Errno::ENODATA),
+        (None, Some(new)) => SetStep::Insert(new),
+        (None, None) => SetStep::Nothing,
+    }
+}
+
 /// How a design frees the entry a set displaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reclaim {

@@ -10,11 +10,11 @@ use xattr_model::ctx::{LockClass, OpCtx};
 use xattr_model::design::{DesignEntry, Registry};
 use xattr_model::entry::simple_xattr_space;
 use xattr_model::env::Env;
-use xattr_model::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
+use xattr_model::errno::Errno;
 use xattr_model::explore::Designs;
 use xattr_model::memory::{entry_items, MemoryCost};
 use xattr_model::runtime::Runtime;
-use xattr_model::store::{GetOutput, Reclaim, Store};
+use xattr_model::store::{set_step, GetOutput, Reclaim, SetStep, Store};
 use xattr_model::suite::cases;
 use xattr_model::sync::Mutex;
 
@@ -48,16 +48,15 @@ impl<R: Runtime> Store<R> for ListStore<R> {
         let new = value.map(|value| env.simple_xattr_alloc(ctx, name, value)).transpose()?;
         let mut list = self.list.lock(ctx);
         let index = list.iter().position(|(key, _)| key == name);
-        let result = match (index, new) {
-            (Some(_), _) if flags & XATTR_CREATE != 0 => Err(Errno::EEXIST),
-            (Some(index), Some(new)) => Ok(Some(std::mem::replace(&mut list[index].1, new))),
-            (Some(index), None) => Ok(Some(list.remove(index).1)),
-            (None, _) if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
-            (None, Some(new)) => {
+        let result = match set_step(index, new, flags) {
+            SetStep::Fail(errno) => Err(errno),
+            SetStep::Replace(index, new) => Ok(Some(std::mem::replace(&mut list[index].1, new))),
+            SetStep::Remove(index) => Ok(Some(list.remove(index).1)),
+            SetStep::Insert(new) => {
                 list.push((name.to_owned(), new));
                 Ok(None)
             }
-            (None, None) => Ok(None),
+            SetStep::Nothing => Ok(None),
         };
         drop(list);
         if let (Err(_), Some(new)) = (&result, new) {

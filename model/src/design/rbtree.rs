@@ -19,10 +19,10 @@ use crate::ctx::OpCtx;
 use crate::design::{DesignEntry, RBTREE_RWLOCK};
 use crate::entry::{simple_xattr_space, EntryRef};
 use crate::env::Env;
-use crate::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
+use crate::errno::Errno;
 use crate::memory::{entry_items, MemoryCost};
 use crate::runtime::{Runtime, TrackedCellApi};
-use crate::store::{GetOutput, Reclaim, Store, StoreHeader};
+use crate::store::{set_step, GetOutput, Reclaim, SetStep, Store, StoreHeader};
 use crate::sync::RwLock;
 use crate::arena::Life;
 
@@ -82,16 +82,17 @@ impl<R: Runtime> Store<R> for RbtreeStore<R> {
         let new = value.map(|value| env.simple_xattr_alloc(ctx, name, value)).transpose()?;
 
         let mut tree = self.tree.write(ctx);
-        let result = match (find(&tree, name), new) {
-            (Ok(_), _) if flags & XATTR_CREATE != 0 => Err(Errno::EEXIST),
-            (Ok(index), Some(new)) => Ok(Some(std::mem::replace(&mut tree[index].1, new))),
-            (Ok(index), None) => Ok(Some(tree.remove(index).1)),
-            (Err(_), _) if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
-            (Err(index), Some(new)) => {
-                tree.insert(index, (name.to_owned(), new));
+        let found = find(&tree, name);
+        let result = match set_step(found.ok(), new, flags) {
+            SetStep::Fail(errno) => Err(errno),
+            SetStep::Replace(index, new) => Ok(Some(std::mem::replace(&mut tree[index].1, new))),
+            SetStep::Remove(index) => Ok(Some(tree.remove(index).1)),
+            SetStep::Insert(new) => {
+                // `find` failed, so its error is the insertion point.
+                tree.insert(found.unwrap_or_else(|index| index), (name.to_owned(), new));
                 Ok(None)
             }
-            (Err(_), None) => Ok(None),
+            SetStep::Nothing => Ok(None),
         };
         drop(tree);
 

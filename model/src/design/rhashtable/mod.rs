@@ -57,11 +57,11 @@ use crate::design::rbtree::copy_out;
 use crate::design::{DesignEntry, RHASHTABLE_RCU};
 use crate::entry::simple_xattr_space;
 use crate::env::Env;
-use crate::errno::{Errno, XATTR_CREATE, XATTR_REPLACE};
+use crate::errno::Errno;
 use crate::memory::{entry_items, kmalloc_size, MemoryCost};
 use crate::mutant::Mutant;
 use crate::runtime::{AtomicUsizeApi, Runtime, TrackedCellApi};
-use crate::store::{GetOutput, Reclaim, Store, StoreHeader};
+use crate::store::{set_step, GetOutput, Reclaim, SetStep, Store, StoreHeader};
 use crate::sync::Mutex;
 
 pub use table::{is_nulls, mix_seed, nulls_marker, BucketTable, TABLE_KIND};
@@ -230,13 +230,12 @@ impl<R: Runtime> Store<R> for RhashStore<R> {
         let old = self.ht.lookup(env, ctx, name);
         env.rcu_read_unlock(ctx);
 
-        let result = match (old, new) {
-            (Some(_), _) if flags & XATTR_CREATE != 0 => Err(Errno::EEXIST),
-            (Some(old), Some(new)) => self.replace(env, ctx, old, new).map(|()| Some(old)),
-            (Some(old), None) => self.ht.remove(env, ctx, old).map(|()| Some(old)),
-            (None, _) if flags & XATTR_REPLACE != 0 => Err(Errno::ENODATA),
-            (None, Some(new)) => self.ht.insert(env, ctx, new).map(|()| None),
-            (None, None) => Ok(None),
+        let result = match set_step(old, new, flags) {
+            SetStep::Fail(errno) => Err(errno),
+            SetStep::Replace(old, new) => self.replace(env, ctx, old, new).map(|()| Some(old)),
+            SetStep::Remove(old) => self.ht.remove(env, ctx, old).map(|()| Some(old)),
+            SetStep::Insert(new) => self.ht.insert(env, ctx, new).map(|()| None),
+            SetStep::Nothing => Ok(None),
         };
 
         if let (Err(_), Some(new)) = (&result, new) {
