@@ -56,6 +56,8 @@ use crate::world::Cred;
 /// One typed configuration per run; each CLI flag maps to one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    // NOTE: `command_line` rebuilds the flags of a run from these fields;
+    // a new field that changes what runs must be added there too.
     /// Calls to draw.
     pub ops: u64,
     pub seed: u64,
@@ -76,6 +78,27 @@ pub struct Config {
     pub shrink_budget: usize,
     /// Divergence keys shrunk at most; later ones are counted only.
     pub max_shrunk: usize,
+}
+
+impl Config {
+    /// Returns the `xattrsim host-diff` command that repeats this run,
+    /// with every flag that changes which calls run or where.
+    pub fn command_line(&self) -> String {
+        let mut command = format!(
+            "xattrsim host-diff --ops {} --seed {} --seq-len {} --nr-inodes {} --test-uid {} --test-gid {}",
+            self.ops, self.seed, self.seq_len, self.nr_inodes, self.test_user.0, self.test_user.1
+        );
+        if let Some(profile) = self.profile {
+            command.push_str(&format!(" --profile {profile}"));
+        }
+        if !self.mount {
+            command.push_str(" --no-mount");
+        }
+        if self.dir != std::path::Path::new("/dev/shm") {
+            command.push_str(&format!(" --dir {}", self.dir.display()));
+        }
+        command
+    }
 }
 
 impl Config {

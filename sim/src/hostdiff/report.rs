@@ -174,12 +174,10 @@ impl Report {
         };
         writeln!(
             f,
-            "verdict: {verdict} ({} divergences, {} uncovered object types); replay with: xattrsim host-diff --ops {} --seed {} --seq-len {}",
+            "verdict: {verdict} ({} divergences, {} uncovered object types); replay with: {}",
             self.divergences.len(),
             self.uncovered.len(),
-            self.config.ops,
-            self.config.seed,
-            self.config.seq_len
+            self.config.command_line()
         )
     }
 }
