@@ -13,13 +13,13 @@
 //!
 //! The table resizes incrementally while readers run. The parts live in
 //! one file per concept:
-//! - [`table`]: a bucket array with its own seed, locks, nulls markers and
+//! - `table`: a bucket array with its own seed, locks, nulls markers and
 //!   the grow and shrink thresholds;
-//! - [`lookup`]: lookups across the current and future arrays, with the
+//! - `lookup`: lookups across the current and future arrays, with the
 //!   restart on a foreign nulls marker, and insert, remove and replace;
-//! - [`resize`]: the deferred worker that moves entries bucket by bucket
+//! - `resize`: the deferred worker that moves entries bucket by bucket
 //!   by relinking the same node, and the forced rehash;
-//! - [`walk`]: the list walk, which can return a name twice during a resize.
+//! - `walk`: the list walk, which can return a name twice during a resize.
 //!
 //! Sizes, production against loom and shuttle (from
 //! [`Capacities`](crate::config::Capacities)):
