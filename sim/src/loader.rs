@@ -45,7 +45,9 @@ pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         }
     }
     files.sort();
-    files.dedup();
+    // The same file named twice (`a.scn` and `./a.scn`) is checked once.
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(files)
 }
 

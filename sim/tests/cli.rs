@@ -267,3 +267,27 @@ fn token_with_unknown_design_is_bad_input() {
     assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
     assert!(text(&output).contains("unknown design `nope`"), "{}", text(&output));
 }
+
+#[test]
+fn duplicate_declarations_are_rejected() {
+    let (_dir, creds) = write_temp("creds.scn", "cred alice uid=1000 gid=1000\ncred alice uid=0 gid=0 caps=all\n");
+    let output = xattrsim(&["check", creds.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("creds.scn:2:6: expected a credential name not declared before"), "{}", text(&output));
+
+    let (_dir, designs) = write_temp("designs.scn", "design rbtree-rwlock rbtree-rwlock\n");
+    let output = xattrsim(&["check", designs.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(BAD_INPUT), "{}", text(&output));
+    assert!(text(&output).contains("expected each design at most once"), "{}", text(&output));
+}
+
+#[test]
+fn same_file_twice_is_checked_once() {
+    let output = xattrsim(&[
+        "check",
+        "scenarios/varlink_label_who_can_write.scn",
+        "./scenarios/varlink_label_who_can_write.scn",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("1 scenarios, 1 runs"), "{}", text(&output));
+}

@@ -185,7 +185,12 @@ impl Parser<'_> {
             "profiles" => scenario.profiles = self.profiles()?,
             "designs" | "design" => scenario.designs = self.words_while_design()?,
             "cred" => {
+                let name_pos = self.pos();
                 let (name, cred) = self.cred()?;
+                if scenario.creds.contains_key(&name) {
+                    // A second declaration would silently replace the first.
+                    return Err(self.error_at(name_pos, "a credential name not declared before", format!("`{name}` again")));
+                }
                 scenario.creds.insert(name, cred);
             }
             "umask" => scenario.setup.push((pos, Setup::Umask(self.small_number("a umask such as 022")?))),
@@ -231,6 +236,9 @@ impl Parser<'_> {
         while let Token::Word(word) = self.peek().clone() {
             if !word.contains('-') {
                 break;
+            }
+            if designs.contains(&word) {
+                return Err(self.error("each design at most once"));
             }
             designs.push(word);
             self.next();
