@@ -7,10 +7,13 @@
 //! runs beside the program's threads. Tables that should only grow or
 //! shrink use an elasticity of 16, so no chain-length rehash interferes.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::assert_passes;
 use xattr_model::config::{Capacities, ModelConfig, RehashWorker};
 use xattr_model::design::rhashtable::TABLE_KIND;
 use xattr_model::errno::Errno;
@@ -122,17 +125,6 @@ fn run(
     (result, resizes)
 }
 
-fn assert_passes(result: &Exploration) {
-    assert!(result.schedules > 0, "{} explored no schedule", result.explorer);
-    assert!(
-        result.passed(),
-        "{}: {} of {} schedules failed; first: {:#?}",
-        result.explorer,
-        result.failing_schedules,
-        result.schedules,
-        result.failures.first()
-    );
-}
 
 fn assert_finds(result: &Exploration, fragment: &str) {
     assert!(!result.passed(), "{} found no failure in {} schedules", result.explorer, result.schedules);

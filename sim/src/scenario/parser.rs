@@ -360,15 +360,26 @@ impl Parser<'_> {
         }
     }
 
-    fn ops_block(&mut self, pos: Pos, scenario: &Scenario) -> Result<OpsBlock, ParseError> {
+    /// Parses `as CRED` of an `ops` or `thread` block; the credential must be
+    /// declared before the block.
+    fn as_cred(&mut self, scenario: &Scenario) -> Result<String, ParseError> {
         self.keyword("as")?;
         let cred_pos = self.pos();
         let cred = self.word("a credential name")?;
         if !scenario.creds.contains_key(&cred) {
-            let known: Vec<&str> = scenario.creds.keys().map(String::as_str).collect();
-            let expected = format!("a credential declared earlier with `cred` (declared: {})", known.join(", "));
+            let expected = if scenario.creds.is_empty() {
+                "a credential declared earlier with a `cred` line (none is declared yet)".to_owned()
+            } else {
+                let known: Vec<&str> = scenario.creds.keys().map(String::as_str).collect();
+                format!("a credential declared earlier with `cred` (declared: {})", known.join(", "))
+            };
             return Err(self.error_at(cred_pos, &expected, format!("`{cred}`")));
         }
+        Ok(cred)
+    }
+
+    fn ops_block(&mut self, pos: Pos, scenario: &Scenario) -> Result<OpsBlock, ParseError> {
+        let cred = self.as_cred(scenario)?;
         self.punct("{")?;
         let mut stmts = Vec::new();
         while !self.is_punct("}") {

@@ -95,11 +95,7 @@ pub fn run(scenario: &Scenario, profile: Profile) -> Result<Run, RunError> {
             message: format!("no credential named `{}`", block.cred),
         })?;
         for stmt in &block.stmts {
-            let call = build_syscall(&stmt.call, &fds).map_err(|(pos, expected, found)| RunError::Statement {
-                file: scenario.file.clone(),
-                pos: pos.unwrap_or(stmt.pos),
-                message: format!("expected {expected}, found {found}"),
-            })?;
+            let call = statement_call(scenario, stmt, &fds)?;
             let outcome = oracle::apply(profile, &mut world, &cred, &call);
             bind_fds(stmt, &outcome.result, &mut fds);
             mismatches.extend(check_stmt(scenario, profile, "", stmt, &call, &outcome.result));
@@ -206,4 +202,14 @@ fn describe_result(result: &SysResult) -> String {
         Ok(output) => output.to_string(),
         Err(errno) => errno.to_string(),
     }
+}
+
+/// Builds the syscall of setup statement `stmt`, with the statement's
+/// position in the error when an argument is invalid.
+pub(crate) fn statement_call(scenario: &Scenario, stmt: &Stmt, fds: &BTreeMap<String, Fd>) -> Result<Syscall, RunError> {
+    build_syscall(&stmt.call, fds).map_err(|(pos, expected, found)| RunError::Statement {
+        file: scenario.file.clone(),
+        pos: pos.unwrap_or(stmt.pos),
+        message: format!("expected {expected}, found {found}"),
+    })
 }

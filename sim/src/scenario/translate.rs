@@ -31,7 +31,7 @@ use super::calls::build_syscall;
 use super::concurrent_ast::{ThreadAction, ThreadBlock, ThreadOp};
 use super::design_run::model_op;
 use super::error::{Pos, RunError};
-use super::runner::{bind_fds, build_world, check_stmt};
+use super::runner::{bind_fds, build_world, check_stmt, statement_call};
 use crate::oracle::fs_set::simple_xattr_space;
 use crate::oracle::{self, Finish, Profile, StoreAccess};
 use crate::store_spec::Limits;
@@ -153,11 +153,7 @@ fn run_setup(scenario: &Scenario, profile: Profile, limits: Limits) -> Result<Se
     for block in &scenario.blocks {
         let cred = lookup_cred(scenario, &block.cred, block.pos)?;
         for stmt in &block.stmts {
-            let call = build_syscall(&stmt.call, &fds).map_err(|(pos, expected, found)| RunError::Statement {
-                file: scenario.file.clone(),
-                pos: pos.unwrap_or(stmt.pos),
-                message: format!("expected {expected}, found {found}"),
-            })?;
+            let call = statement_call(scenario, stmt, &fds)?;
             let outcome = oracle::apply(profile, &mut world, &cred, &call);
             // Stores a call created get the scenario's limits before use.
             apply_limits(&mut world, limits);

@@ -85,14 +85,7 @@ impl Parser<'_> {
         if scenario.concurrent.threads.iter().any(|thread| thread.name == name) {
             return Err(self.error_at(name_pos, "a thread name not used before", format!("`{name}`")));
         }
-        self.keyword("as")?;
-        let cred_pos = self.pos();
-        let cred = self.word("a credential name")?;
-        if !scenario.creds.contains_key(&cred) {
-            let known: Vec<&str> = scenario.creds.keys().map(String::as_str).collect();
-            let expected = format!("a credential declared earlier with `cred` (declared: {})", known.join(", "));
-            return Err(self.error_at(cred_pos, &expected, format!("`{cred}`")));
-        }
+        let cred = self.as_cred(scenario)?;
         self.punct("{")?;
         let mut ops = Vec::new();
         while !self.is_punct("}") {
