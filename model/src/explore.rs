@@ -28,7 +28,7 @@ use crate::runtime::{Runtime, StdRuntime};
 /// same execution wait until the program finishes.
 pub const LOOM_MAX_SPAWNED_THREADS: usize = 4;
 
-/// How schedules are chosen.
+/// The strategy that chooses schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Explorer {
     /// Real threads, `iterations` runs; the OS picks the schedule.
@@ -44,7 +44,7 @@ pub enum Explorer {
 }
 
 impl Explorer {
-    /// The name used on the command line.
+    /// Returns the name used on the command line.
     pub fn name(&self) -> &'static str {
         match self {
             Explorer::Std { .. } => "std",
@@ -81,7 +81,7 @@ pub struct Failure {
     /// (shuttle); loom's is captured afterwards with
     /// [`crate::replay::loom_schedule`].
     pub replay: Option<Schedule>,
-    /// What the failing execution did.
+    /// The failing execution: its history, reports and events.
     pub execution: Box<Execution>,
 }
 
@@ -115,7 +115,7 @@ impl Exploration {
 /// How many failures an exploration keeps in full.
 pub const MAX_KEPT_FAILURES: usize = 8;
 
-/// Why an exploration could not start.
+/// The reasons an exploration cannot start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExploreError {
     #[error(transparent)]
@@ -147,7 +147,7 @@ impl Designs for Builtin {
 /// A check of one execution: the problems it found, empty if none.
 pub type Check = dyn Fn(&Execution) -> Vec<String> + Send + Sync;
 
-/// The arena's reports as problems.
+/// Returns the arena's reports as problems.
 pub fn report_problems(execution: &Execution) -> Vec<String> {
     execution.reports.iter().map(ToString::to_string).collect()
 }
@@ -157,7 +157,7 @@ pub fn report_problems(execution: &Execution) -> Vec<String> {
 struct Collector {
     schedules: AtomicUsize,
     failing: AtomicUsize,
-    kept: Mutex<Vec<Failure>>,
+    first_failures: Mutex<Vec<Failure>>,
 }
 
 impl Collector {
@@ -180,14 +180,14 @@ impl Collector {
             return;
         }
         self.failing.fetch_add(1, Ordering::SeqCst);
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() < MAX_KEPT_FAILURES {
-            kept.push(Failure { schedule, problems, replay: capture(), execution: Box::new(execution) });
+        let mut first_failures = self.first_failures.lock().unwrap_or_else(|e| e.into_inner());
+        if first_failures.len() < MAX_KEPT_FAILURES {
+            first_failures.push(Failure { schedule, problems, replay: capture(), execution: Box::new(execution) });
         }
     }
 }
 
-/// Explores `program` with `explorer`. `check` sees each execution; use
+/// Explores `program` with `explorer`. `check` receives each execution; use
 /// [`report_problems`] for the arena's findings alone.
 pub fn explore<D: Designs + Clone>(
     explorer: Explorer,
@@ -216,7 +216,7 @@ pub fn explore<D: Designs + Clone>(
         _ => run_shuttle(explorer, &collector, &shared)?,
     }
 
-    let failures = std::mem::take(&mut *collector.kept.lock().unwrap_or_else(|e| e.into_inner()));
+    let failures = std::mem::take(&mut *collector.first_failures.lock().unwrap_or_else(|e| e.into_inner()));
     Ok(Exploration {
         explorer,
         schedules: collector.schedules.load(Ordering::SeqCst),
@@ -260,7 +260,7 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
     // shuttle installs a panic hook and leaves it behind; later loom runs
     // unwind their threads through panics, which that hook would report
     // as shuttle failures. Put the previous hook back afterwards (the
-    // default hook stands in for it during the run).
+    // default hook is installed during the run).
     let saved_hook = std::panic::take_hook();
     match explorer {
         Explorer::ShuttleRandom { seed, iterations } => {
@@ -278,7 +278,7 @@ fn run_shuttle<D: Designs>(explorer: Explorer, collector: &Arc<Collector>, share
     Ok(())
 }
 
-/// The schedule shuttle has followed so far in this execution.
+/// Returns the schedule shuttle has followed so far in this execution.
 #[cfg(feature = "shuttle")]
 fn shuttle_schedule() -> Option<Schedule> {
     use shuttle_engine::runtime::execution::CurrentSchedule;

@@ -37,7 +37,7 @@ use crate::runtime::{AtomicUsizeApi, Runtime};
 use crate::store::{GetOutput, Reclaim, Store, StoreBox, STORE_KIND};
 use crate::sync::Mutex;
 
-/// How a reader reaches the store.
+/// The way a reader reaches the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Access {
     /// Holds an inode reference for the whole call, as every syscall does.
@@ -47,7 +47,7 @@ pub enum Access {
     /// through an RCU-protected lookup and took no reference).
     RcuOnly,
     /// Takes nothing: the caller keeps the inode alive by other means, as
-    /// `fgetxattr` on a file the caller holds open does. Benchmarks use it so
+    /// `fgetxattr` on a file the caller keeps open does. Benchmarks use it so
     /// a shared reference count does not hide the store's own scaling.
     Pinned,
 }
@@ -98,7 +98,7 @@ impl<R: Runtime> XattrInode<R> {
         loop {
             if count == 0 {
                 // NOTE: a real caller holding an fd or a path cannot reach an
-                // evicted inode; the model answers ENOENT for programs that
+                // evicted inode; the model returns ENOENT for programs that
                 // keep using an inode after evicting it.
                 return Err(Errno::ENOENT);
             }
@@ -140,7 +140,7 @@ impl<R: Runtime> XattrInode<R> {
         Ok(())
     }
 
-    /// The published store, if any (`READ_ONCE(inode->xattrs)`).
+    /// Returns the published store, if any (`READ_ONCE(inode->xattrs)`).
     fn store<'a>(&self, env: &'a Env<R>, ctx: &OpCtx) -> Option<&'a dyn Store<R>> {
         // Acquire pairs with the release that published the store, so its
         // header and table are visible.
@@ -301,7 +301,7 @@ impl<R: Runtime> XattrInode<R> {
         })
     }
 
-    /// The store part of `listxattr`: nothing on an absent store.
+    /// Lists the store part of `listxattr`: nothing on an absent store.
     pub fn listxattr(&self, env: &Env<R>, ctx: &OpCtx, trusted_visible: bool, access: Access) -> Result<Vec<String>, Errno> {
         self.with_access(env, ctx, access, |store| match store {
             Some(store) => store.simple_xattr_list(env, ctx, trusted_visible),
@@ -322,7 +322,7 @@ impl<R: Runtime> XattrInode<R> {
         result
     }
 
-    /// Runs a read path with the reference or RCU section `access` asks for.
+    /// Runs a read path with the reference or RCU section that `access` requests.
     fn with_access<T>(
         &self,
         env: &Env<R>,
@@ -358,17 +358,17 @@ impl<R: Runtime> XattrInode<R> {
         }
     }
 
-    /// Whether the inode has been evicted.
+    /// Returns whether the inode has been evicted.
     pub fn is_evicted(&self) -> bool {
         self.evicted.load(Ordering::SeqCst)
     }
 
-    /// Whether a store is published.
+    /// Returns whether a store is published.
     pub fn has_store(&self) -> bool {
         Env::<R>::peek_word(&self.xattrs) != 0
     }
 
-    /// The live (name, value) pairs, sorted; only valid while no thread runs.
+    /// Returns the live (name, value) pairs, sorted; only valid while no thread runs.
     pub fn contents(&self, env: &Env<R>) -> Vec<(String, Vec<u8>)> {
         let word = Env::<R>::peek_word(&self.xattrs);
         match RawHandle::from_word(word).filter(|h| !h.is_null()) {

@@ -68,7 +68,7 @@ pub struct Config {
     /// The directory the sandbox is created in; must be on tmpfs for the
     /// fallback.
     pub dir: PathBuf,
-    /// Whether to try mounting a private tmpfs.
+    /// Mounts a private tmpfs when possible (the flag `--no-mount` clears it).
     pub mount: bool,
     /// `nr_inodes` of the private tmpfs.
     pub nr_inodes: u64,
@@ -102,7 +102,7 @@ impl Config {
 }
 
 impl Config {
-    /// The defaults the CLI uses, for `ops` calls from `seed`.
+    /// Returns the defaults the CLI uses, for `ops` calls from `seed`.
     pub fn new(ops: u64, seed: u64) -> Config {
         Config {
             ops,
@@ -119,7 +119,7 @@ impl Config {
     }
 }
 
-/// Why a run could not produce a verdict.
+/// The reasons a run cannot produce a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum HostDiffError {
     #[error(transparent)]
@@ -137,7 +137,7 @@ pub enum HostDiffError {
 }
 
 impl HostDiffError {
-    /// Whether the error is the user's input rather than host-diff itself.
+    /// Returns whether the error is in the user's input rather than in host-diff itself.
     pub fn is_bad_input(&self) -> bool {
         matches!(self, HostDiffError::Version(_) | HostDiffError::InvalidConfig { .. } | HostDiffError::Sandbox(SandboxError::NotTmpfs { .. }))
     }
@@ -174,7 +174,7 @@ pub struct Report {
     pub profile_overridden: bool,
     pub mode: SandboxMode,
     pub credentials: Vec<(RunAs, Option<Cred>)>,
-    /// Why the unprivileged run did not happen, if it did not.
+    /// The reason the unprivileged run did not happen, if it did not.
     pub no_test_user: Option<String>,
     pub sequences: u64,
     pub calls_compared: u64,
@@ -190,7 +190,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether the run passed: no divergence and every object covered or
+    /// Returns whether the run passed: no divergence and every object covered or
     /// explained.
     pub fn passed(&self) -> bool {
         self.divergences.is_empty() && self.uncovered.is_empty()
@@ -477,7 +477,7 @@ fn execution_len(execution: &Execution) -> usize {
     execution.steps.len() + execution.skipped
 }
 
-/// Whether any compared call of `execution` shows `key`, with the same
+/// Returns whether any compared call of `execution` shows `key`, with the same
 /// stop rule as the tally.
 fn shows_key(execution: &Execution, ops: &[PlannedOp], key: &DiffKey, ordered: bool) -> bool {
     for step in &execution.steps {
@@ -495,7 +495,7 @@ fn shows_key(execution: &Execution, ops: &[PlannedOp], key: &DiffKey, ordered: b
     false
 }
 
-/// A short name for a run, for messages.
+/// Returns a short name for a run, for messages.
 pub fn run_label(run_as: RunAs) -> String {
     match run_as {
         RunAs::Current => "as the caller".to_owned(),

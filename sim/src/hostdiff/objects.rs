@@ -8,7 +8,7 @@
 //! - `A/sock/stream`, `A/sock/dgram`, `A/sock/seqpacket`: AF_UNIX sockets
 //!   bound to paths in their own directory;
 //! - an AF_UNIX stream socket bound to a random abstract name;
-//! - one unbound socket per family and type the oracle knows (AF_UNIX,
+//! - one unbound socket per family and type the oracle models (AF_UNIX,
 //!   AF_INET, AF_INET6, AF_NETLINK with `NETLINK_USERSOCK`, AF_PACKET
 //!   with protocol 0, so it receives nothing);
 //! - fds: `O_RDONLY` on the file and both directories, `O_RDONLY |
@@ -278,7 +278,7 @@ impl Objects {
     }
 
     /// Creates a socket in both worlds; a socket the host refuses is
-    /// recorded as missing, whatever the oracle says.
+    /// recorded as missing, whatever the oracle returns.
     fn socket(&mut self, kind: ObjectKind, cred: &Cred, family: Family, sock_type: SockType) -> Option<FdPair> {
         let host = match runner::socket(family, sock_type) {
             Ok(fd) => fd,

@@ -287,7 +287,7 @@ fn zero_or_errno(ret: libc::c_int) -> Result<(), i32> {
     }
 }
 
-/// The errno's symbolic name, for the errnos the model knows and the few
+/// The errno's symbolic name, for the errnos the model defines and the few
 /// others these syscalls can return; `errno N` otherwise.
 pub fn errno_name(raw: i32) -> String {
     if let Some(errno) = Errno::from_raw(raw) {

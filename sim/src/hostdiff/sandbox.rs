@@ -49,7 +49,7 @@ fn io_error(what: &'static str, path: &Path, error: impl ToString) -> SandboxErr
 pub enum SandboxMode {
     /// A tmpfs mounted per execution with this `nr_inodes`.
     Mounted { nr_inodes: u64 },
-    /// A directory on an existing tmpfs; `why` says why nothing was mounted.
+    /// A directory on an existing tmpfs; `why` gives the reason nothing was mounted.
     Directory { why: String },
 }
 

@@ -36,7 +36,7 @@ pub use xattr_model::program::Outcome;
 pub enum Buffer {
     /// Size 0 in the syscall, which returns the size the full result needs.
     Query,
-    /// A buffer of this many bytes; a larger answer gives `ERANGE`.
+    /// A buffer of this many bytes; a larger result gives `ERANGE`.
     Bytes(usize),
     /// A buffer that fits any result, as the model's calls pass.
     Unbounded,
@@ -59,7 +59,7 @@ pub enum Call {
 }
 
 impl Call {
-    /// Whether the call can change a store.
+    /// Returns whether the call can change a store.
     pub fn is_write(&self) -> bool {
         matches!(self, Call::Set { .. } | Call::Remove { .. } | Call::Add { .. })
     }
@@ -116,7 +116,7 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// Whether the operation never responded.
+    /// Returns whether the operation never responded.
     pub fn is_pending(&self) -> bool {
         self.response.is_none()
     }
@@ -148,7 +148,7 @@ pub struct History {
     pub operations: Vec<Operation>,
 }
 
-/// Why a history is invalid or cannot be built.
+/// The reasons a history is invalid or cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HistoryError {
     #[error("operation {operation}: {message}")]
@@ -161,7 +161,7 @@ pub enum HistoryError {
 
 impl History {
     /// Builds the history of one model execution: store `n` is inode `n`,
-    /// limited as the program and configuration say.
+    /// limited as the program and configuration set.
     pub fn from_execution(program: &Program, config: &ModelConfig, execution: &Execution) -> Result<History, HistoryError> {
         let limits = Limits {
             max_nr: config.capacities.max_nr_xattrs,
@@ -212,7 +212,7 @@ impl History {
         Ok(())
     }
 
-    /// The threads that appear in the history, ascending.
+    /// Returns the threads that appear in the history, ascending.
     pub fn threads(&self) -> Vec<usize> {
         let mut threads: Vec<usize> = self.operations.iter().map(|op| op.thread).collect();
         threads.sort_unstable();
@@ -220,7 +220,7 @@ impl History {
         threads
     }
 
-    /// The same declarations with only the operations `keep` selects.
+    /// Returns the same declarations with only the operations `keep` selects.
     pub fn with_operations(&self, keep: impl Fn(usize, &Operation) -> bool) -> History {
         let operations = self.operations.iter().enumerate().filter(|(index, op)| keep(*index, op)).map(|(_, op)| op.clone());
         History { stores: self.stores.clone(), superblocks: self.superblocks.clone(), operations: operations.collect() }
@@ -285,12 +285,12 @@ fn response_fits(call: &Call, outcome: &Outcome) -> bool {
     }
 }
 
-/// The bytes one entry uses against a tmpfs budget: `simple_xattr_space()`.
+/// Returns the bytes one entry uses against a tmpfs budget (`simple_xattr_space()`).
 pub fn entry_space(name: &str, value_len: usize) -> usize {
     40 + value_len + name.len()
 }
 
-/// The bytes one name uses in a `listxattr` buffer, with its NUL.
+/// Returns the bytes one name uses in a `listxattr` buffer, with its NUL.
 pub fn list_weight(name: &str) -> usize {
     name.len() + 1
 }

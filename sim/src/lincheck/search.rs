@@ -419,6 +419,7 @@ mod tests {
         placed.insert(0);
         assert_eq!(placed, Placed { frontier: 3, beyond: vec![] });
         placed.insert(5);
-        assert!(placed.contains(5) && !placed.contains(4));
+        assert!(placed.contains(5));
+        assert!(!placed.contains(4));
     }
 }

@@ -194,3 +194,17 @@ impl fmt::Display for ObjectKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_each_kind_once() {
+        let kinds: Vec<String> = ObjectKind::all().iter().map(|kind| format!("{kind:?}")).collect();
+        let mut unique = kinds.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), kinds.len(), "duplicates in {kinds:?}");
+    }
+}

@@ -6,7 +6,7 @@
 //! `rcu_dereference`. Insert, replace and remove each take a bucket lock,
 //! but the lookup that decides between them does not: `simple_xattr_set`
 //! relies on the caller's inode lock to serialize writers, exactly as the
-//! kernel comment says. Insert does not check for duplicates
+//! kernel comment states. Insert does not check for duplicates
 //! (`rhashtable_insert_fast`). Replace swaps the old entry for the new one
 //! with a single pointer store, so a reader sees one or the other.
 //! Displaced entries are freed through `call_rcu`.

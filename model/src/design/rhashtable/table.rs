@@ -42,18 +42,18 @@ pub const TABLE_KIND: &str = "bucket_table";
 /// sits above them.
 const BUCKET_BITS: u32 = 24;
 
-/// The nulls marker that ends chain `bucket` of array `array`.
+/// Returns the nulls marker that ends chain `bucket` of array `array`.
 pub fn nulls_marker(array: u64, bucket: usize) -> usize {
     let named = ((array as usize) << BUCKET_BITS) | bucket;
     (named << 1) | 1
 }
 
-/// Whether a pointer word is a nulls marker rather than an entry.
+/// Returns whether a pointer word is a nulls marker rather than an entry.
 pub fn is_nulls(word: usize) -> bool {
     word & 1 == 1
 }
 
-/// The (array, bucket) a nulls marker names, for messages.
+/// Returns the (array, bucket) a nulls marker names, for messages.
 pub fn nulls_names(word: usize) -> (u64, usize) {
     let named = word >> 1;
     ((named >> BUCKET_BITS) as u64, named & ((1 << BUCKET_BITS) - 1))
@@ -125,7 +125,7 @@ impl<R: Runtime> BucketTable<R> {
         self.size.with(|size| *size)
     }
 
-    /// The marker that ends this array's chain `bucket`.
+    /// Returns the marker that ends this array's chain `bucket`.
     pub fn marker(&self, bucket: usize) -> usize {
         nulls_marker(self.number(), bucket)
     }
@@ -210,6 +210,6 @@ pub fn shrink_below_30(nelems: usize, size: usize, caps: &Capacities) -> bool {
 /// The size `rhashtable_shrink` picks: `roundup_pow_of_two(nelems * 3 / 2)`,
 /// at least the minimum.
 pub fn shrink_target(nelems: usize, caps: &Capacities) -> usize {
-    let wanted = if nelems == 0 { 0 } else { (nelems * 3 / 2).next_power_of_two() };
-    wanted.max(caps.min_buckets)
+    let target = if nelems == 0 { 0 } else { (nelems * 3 / 2).next_power_of_two() };
+    target.max(caps.min_buckets)
 }
